@@ -1,0 +1,43 @@
+#pragma once
+// What every subcommand gets: the global options and the configuration, loaded once on first
+// use (so `dns01 --version` or `dns01 check --nameserver ...` work without any config file).
+#include <CLI/CLI.hpp>
+
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "dns01/config.hpp"
+
+namespace dns01::cli {
+
+struct GlobalOptions {
+  std::optional<std::filesystem::path> config;  // --config (default: $DNS01_CONFIG, ...)
+  bool json = false;                            // --json: one result object on stdout
+  int verbose = 0;                              // -v (debug), -vv (trace)
+  bool quiet = false;                           // -q: warnings and errors only
+  std::string log_format;                       // --log-format text|json
+  bool allow_insecure_secret_files = false;
+};
+
+class Context {
+ public:
+  GlobalOptions global;
+
+  // Loads, validates and caches the configuration; applies [log] unless -v/-q/--log-format
+  // said otherwise. Throws ConfigError.
+  const Config& config();
+
+  // The subcommand's work, set by its callback and run by main after parsing, so exceptions
+  // from it reach main's single error mapping. Returns the exit code.
+  std::function<int()> run;
+
+ private:
+  std::optional<Config> config_;
+};
+
+// Applies -v/-q/--log-format to Logger::global() (called once after parsing).
+void apply_log_options(const GlobalOptions& global, const LogSettings* from_config);
+
+}  // namespace dns01::cli

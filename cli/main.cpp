@@ -1,0 +1,92 @@
+// dns01 entry point: builds the CLI11 app from the cmd_<verb>.cpp files, and holds the one
+// try/catch that maps error categories to the documented exit codes (docs/cli.md).
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <exception>
+
+#include "commands.hpp"
+#include "context.hpp"
+#include "dns01/error.hpp"
+#include "dns01/log.hpp"
+#include "dns01/version.hpp"
+
+namespace {
+
+constexpr const char* kExitCodes =
+    "Exit codes:\n"
+    "  0    success\n"
+    "  1    internal error (a bug: please report it)\n"
+    "  2    usage error (wrong command-line options)\n"
+    "  3    configuration error (dns01.toml, environment, secret files)\n"
+    "  4    network error (a server could not be reached)\n"
+    "  5    ACME error (the CA refused or failed)\n"
+    "  6    DNS provider error (a record could not be added or removed)\n"
+    "  7    propagation error (not every authoritative server served the records in time)\n"
+    "  8    storage error (certificates, keys, journal, lock)\n"
+    "  130  interrupted (SIGINT/SIGTERM; records were cleaned up)\n";
+
+void print_error(const dns01::Error& e, bool json) {
+  auto& redactor = dns01::Redactor::global();
+  if (json) {
+    // Machines get the error as JSON on stdout too, so CI jobs can parse one object.
+    nlohmann::json j = {{"ok", false},
+                        {"error",
+                         {{"category", dns01::category_name(e.category())},
+                          {"exit_code", dns01::exit_code(e.category())},
+                          {"message", redactor.apply(e.what())},
+                          {"hint", redactor.apply(e.hint())}}}};
+    std::puts(j.dump().c_str());
+  }
+  std::fputs(fmt::format("dns01: error: {}\n", redactor.apply(e.what())).c_str(), stderr);
+  if (!e.hint().empty())
+    std::fputs(fmt::format("dns01: hint: {}\n", redactor.apply(e.hint())).c_str(), stderr);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  dns01::cli::Context ctx;
+  CLI::App app{"dns01 — ACME DNS-01 certificates with provider plugins and a propagation check "
+               "that asks every authoritative nameserver.",
+               "dns01"};
+  app.footer(kExitCodes);
+  app.set_version_flag("--version", std::string("dns01 ") + dns01::kVersion);
+  app.require_subcommand(1);
+  auto& g = ctx.global;
+  app.add_option("--config", g.config,
+                 "Configuration file (default: $DNS01_CONFIG, ./dns01.toml, /etc/dns01/dns01.toml)");
+  app.add_flag("--json", g.json, "Print one JSON result object on stdout (for CI)");
+  app.add_flag("-v,--verbose", g.verbose, "More output on stderr (-v debug, -vv trace)");
+  app.add_flag("-q,--quiet", g.quiet, "Only warnings and errors on stderr");
+  app.add_option("--log-format", g.log_format, "Log line format on stderr")
+      ->check(CLI::IsMember({"text", "json"}));
+  app.add_flag("--allow-insecure-secret-files", g.allow_insecure_secret_files,
+               "Accept secret files readable by group or others (not recommended)");
+
+  dns01::cli::register_config(app, ctx);
+  dns01::cli::register_check(app, ctx);
+  dns01::cli::register_providers(app, ctx);
+
+  try {
+    try {
+      app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+      // --help and --version are "errors" with exit code 0 in CLI11.
+      int code = app.exit(e);
+      return code == 0 ? 0 : dns01::exit_code(dns01::ErrorCategory::usage);
+    }
+    dns01::cli::apply_log_options(g, nullptr);
+    return ctx.run ? ctx.run() : 0;
+  } catch (const dns01::Error& e) {
+    print_error(e, g.json);
+    return dns01::exit_code(e.category());
+  } catch (const std::exception& e) {
+    print_error(dns01::Error(dns01::ErrorCategory::internal, "dns01", "unexpected failure",
+                             e.what(), "this is a bug; please report it with -vv output"),
+                g.json);
+    return dns01::exit_code(dns01::ErrorCategory::internal);
+  }
+}

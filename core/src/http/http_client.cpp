@@ -1,0 +1,2 @@
+// Placeholder; the HTTP helper writes the libcurl implementation.
+#include "dns01/http.hpp"
