@@ -8,7 +8,7 @@
 //
 // For out-parameters of C APIs use out_ptr():  ldns_wire2pkt(dns01::out_ptr(pkt), ...).
 #include <curl/curl.h>
-#include <ldns/ldns.h>
+#include "dns01/ldns.hpp"
 #include <openssl/bio.h>
 #include <openssl/bn.h>
 #include <openssl/evp.h>
@@ -17,7 +17,10 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include <unistd.h>
+
 #include <memory>
+#include <utility>
 
 namespace dns01 {
 
@@ -70,6 +73,31 @@ using LdnsResolverPtr = CPtr<ldns_resolver, ldns_resolver_deep_free>;
 using LdnsBufferPtr = CPtr<ldns_buffer, ldns_buffer_free>;
 inline void ldns_bytes_free(std::uint8_t* p) noexcept { LDNS_FREE(p); }
 using LdnsWirePtr = CPtr<std::uint8_t, ldns_bytes_free>;  // wire buffers from ldns_*2wire
+
+// POSIX file descriptor (sockets, files, lock files).
+class UniqueFd {
+ public:
+  UniqueFd() = default;
+  explicit UniqueFd(int fd) noexcept : fd_(fd) {}
+  ~UniqueFd() { reset(); }
+  UniqueFd(UniqueFd&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
+  UniqueFd& operator=(UniqueFd&& o) noexcept {
+    if (this != &o) reset(std::exchange(o.fd_, -1));
+    return *this;
+  }
+  UniqueFd(const UniqueFd&) = delete;
+  UniqueFd& operator=(const UniqueFd&) = delete;
+  int get() const noexcept { return fd_; }
+  explicit operator bool() const noexcept { return fd_ >= 0; }
+  int release() noexcept { return std::exchange(fd_, -1); }
+  void reset(int fd = -1) noexcept {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = fd;
+  }
+
+ private:
+  int fd_ = -1;
+};
 
 // Adapter for C out-parameters: `f(out_ptr(p))` frees the old value, then lets f store a new one.
 template <typename Ptr>

@@ -1,0 +1,77 @@
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <fstream>
+
+#include "dns01/journal.hpp"
+#include "dns01/storage.hpp"
+#include "temp_dir.hpp"
+
+using namespace dns01;
+
+namespace {
+const JournalRecord kApex{"internal", "example.test", "_acme-challenge.example.test", "v1"};
+const JournalRecord kWild{"internal", "example.test", "_acme-challenge.example.test", "v2"};
+}  // namespace
+
+TEST_CASE("journal tracks intended and removed records", "[journal]") {
+  test::TempDir tmp;
+  std::filesystem::path file;
+  {
+    RecordJournal journal(tmp / "journal");
+    file = journal.path();
+    journal.intend(kApex);
+    journal.intend(kWild);
+    journal.removed(kApex);
+    CHECK(journal.pending() == std::vector<JournalRecord>{kWild});
+    // A live run's journal is never stale, even to this same process.
+    CHECK(find_stale_journals(tmp / "journal").empty());
+    journal.removed(kWild);
+  }
+  CHECK_FALSE(std::filesystem::exists(file));  // nothing pending: the file is gone
+}
+
+TEST_CASE("a killed run's journal is found stale with exactly its pending records", "[journal]") {
+  test::TempDir tmp;
+  pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    RecordJournal journal(tmp / "journal");
+    journal.intend(kApex);
+    journal.intend(kWild);
+    journal.removed(kApex);
+    ::_exit(0);  // like SIGKILL: no destructor runs
+  }
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  auto stale = find_stale_journals(tmp / "journal");
+  REQUIRE(stale.size() == 1);
+  CHECK(stale[0].pending == std::vector<JournalRecord>{kWild});
+
+  // While one cleaner holds it, another does not see it.
+  CHECK(find_stale_journals(tmp / "journal").empty());
+
+  settle_stale_journal(stale[0], {kWild});  // could not remove it: kept for later
+  auto path = stale[0].path;
+  stale.clear();
+  auto again = find_stale_journals(tmp / "journal");
+  REQUIRE(again.size() == 1);
+  CHECK(again[0].pending == std::vector<JournalRecord>{kWild});
+  settle_stale_journal(again[0], {});
+  CHECK_FALSE(std::filesystem::exists(path));
+}
+
+TEST_CASE("a torn last line is ignored when replaying", "[journal]") {
+  test::TempDir tmp;
+  std::filesystem::create_directories(tmp / "journal");
+  {
+    std::ofstream out(tmp / "journal" / "1-dead.jsonl");
+    out << R"({"op":"add","provider":"p","zone":"example.test","name":"_acme-challenge.example.test","value":"a"})"
+        << "\n{\"op\":\"add\",\"provider\":\"p\",\"zo";
+  }
+  auto stale = find_stale_journals(tmp / "journal");
+  REQUIRE(stale.size() == 1);
+  REQUIRE(stale[0].pending.size() == 1);
+  CHECK(stale[0].pending[0].value == "a");
+}
