@@ -11,8 +11,11 @@
 // [propagation] and [log] (DNS01_ACME_SERVER, DNS01_STORAGE_DIR, DNS01_PROPAGATION_TIMEOUT, ...),
 // and DNS01_PROVIDERS_<NAME>_<KEY> for provider tables. They win over the file.
 //
-// Secrets: any key `k` may instead be given as `k_file` (in the file or as DNS01_..._FILE): the
-// value is read from that file (one trailing newline stripped). A secret file readable by group
+// Secrets: [acme] eab_hmac_key and any key `k` of a provider table may instead be given as
+// `k_file` (in the file or as DNS01_..._FILE): the value is read from that file (one trailing
+// newline stripped). Empty DNS01_* variables count as unset; DNS01_<SECTION>_<KEY> variables
+// naming an unknown key are errors (DNS01_CONFIG and other variables outside the sections are
+// not config keys and are ignored here). A secret file readable by group
 // or others is refused unless allow_insecure_secret_files is set (flag
 // --allow-insecure-secret-files or `[security] allow_insecure_secret_files = true`). Every secret
 // value is registered with Redactor::global() as soon as it is read.
@@ -47,7 +50,15 @@ struct Endpoint {
 Endpoint parse_endpoint(std::string_view text, std::uint16_t default_port);
 
 // "90s", "2m", "500ms", "1h", or a bare integer meaning seconds. Throws std::invalid_argument.
+// Units may be combined ("1m30s"); fractions and negative values are refused.
 std::chrono::milliseconds parse_duration(std::string_view text);
+// The shortest exact spelling parse_duration reads back: "90s", "2m", "1500ms", "0s".
+std::string format_duration(std::chrono::milliseconds duration);
+
+// Normalises a DNS name as used for zones: lower-case, one trailing dot removed; checks labels
+// of 1..63 characters of letters, digits, '-' (not first or last) and '_', total <= 253.
+// Throws std::invalid_argument with a readable reason (non-ASCII: use the xn-- form).
+std::string normalize_dns_name(std::string_view name);
 
 struct AcmeSettings {
   std::string server = "letsencrypt";  // directory URL or shortcut (docs/acme.md)

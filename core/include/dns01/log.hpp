@@ -41,8 +41,13 @@ class Redactor {
 enum class LogLevel { trace = 0, debug = 1, info = 2, warn = 3, error = 4, off = 5 };
 enum class LogFormat { text, json };
 
-// Parses "trace|debug|info|warn|error|off" (case-insensitive); throws ConfigError otherwise.
+// Parses "trace|debug|info|warn|error|off" (case-insensitive, "warning" accepted for "warn");
+// throws ConfigError otherwise.
 LogLevel parse_log_level(std::string_view name);
+// The lower-case name of a level ("info"), as printed in log lines and accepted by the parser.
+const char* log_level_name(LogLevel level) noexcept;
+// Parses "text|json" (case-insensitive); throws ConfigError otherwise.
+LogFormat parse_log_format(std::string_view name);
 
 class Logger {
  public:
