@@ -5,13 +5,17 @@
 // - Connections are reused across requests (and HTTP/2 is used when the server offers it).
 // - Every request has a timeout (HttpOptions::timeout unless the request sets its own).
 // - Extra CA bundle for private and test CAs (added to, not replacing, the system store when
-//   `ca_bundle_only` is false).
+//   `ca_bundle_only` is false; with OpenSSL the bundle is loaded into each connection's store).
 // - `User-Agent: dns01/<version>` on every request.
 // - Bounded retries with exponential backoff and full jitter on connection errors; on 5xx and
 //   429 too for idempotent requests (GET/HEAD, or `idempotent = true`), honouring Retry-After
 //   (seconds or HTTP date) up to RetryPolicy::max_delay. When retries run out on a 5xx/429 the
 //   last response is returned (the caller decides what it means); on a connection error a
-//   NetworkError is thrown.
+//   NetworkError is thrown. Failures where the request never reached the server (cannot
+//   resolve, connection refused, connect/TLS-handshake timeout) are retried for every method;
+//   failures after it may have been received (timeout waiting for the answer, connection
+//   reset) only for idempotent requests; permanent ones (certificate not trusted, bad URL,
+//   size limit) never. 501 and 505 are not retried.
 // - Redirects are followed (max 5) only when `follow_redirects` is set; a loop or too many
 //   redirects throws NetworkError.
 // - Responses larger than `max_body` throw NetworkError (a hostile server cannot exhaust memory).
@@ -19,7 +23,15 @@
 //   X-Auth-*, tokens and secrets redacted through Redactor.
 //
 // Thread-safety: an HttpClient may be used from several threads at once; each call borrows an
-// easy handle from an internal pool and all handles share one connection cache.
+// easy handle from an internal pool. All handles share the DNS and TLS-session caches; live
+// connections stay with the handle that opened them (libcurl does not support sharing its
+// connection cache between concurrent threads), and the pool hands out the most recently returned
+// handle first, so sequential requests to one server reuse one connection.
+//
+// Errors: send() throws NetworkError (`<component>: <METHOD> <redacted url>: <cause>`, with a
+// hint) for transport failures, redirect loops and oversized responses; the constructor throws
+// ConfigError when `ca_bundle` cannot be read or holds no certificate. HTTP error statuses are
+// never thrown: they come back as responses.
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -42,9 +54,11 @@ struct RetryPolicy {
 };
 
 struct HttpOptions {
-  std::chrono::milliseconds timeout{30'000};       // whole-request timeout
+  std::chrono::milliseconds timeout{30'000};       // whole-request timeout, per attempt
+                                                   // (redirects included)
   std::chrono::milliseconds connect_timeout{10'000};
   std::string ca_bundle;                           // extra PEM bundle; empty = system store only
+  bool ca_bundle_only = false;                     // true: trust ca_bundle alone (no system store)
   RetryPolicy retry;
   std::size_t max_body = 8u << 20;                 // default response size limit
   std::string component = "http";                  // prefix of errors and log lines
@@ -59,7 +73,8 @@ struct HttpRequest {
   Headers headers;
   std::string body;
   std::optional<std::chrono::milliseconds> timeout;  // overrides HttpOptions::timeout
-  std::optional<bool> idempotent;                    // default: GET/HEAD/PUT/DELETE yes, POST no
+  std::optional<bool> idempotent;                    // default: GET/HEAD/PUT/DELETE/OPTIONS yes,
+                                                     // POST/PATCH no
   bool follow_redirects = false;
   std::optional<std::size_t> max_body;               // overrides HttpOptions::max_body
 };
@@ -77,8 +92,13 @@ struct HttpResponse {
   // Retry-After as a duration (delta-seconds or HTTP-date relative to now); nullopt if absent
   // or unparsable.
   std::optional<std::chrono::seconds> retry_after() const;
-  // Targets of `Link: <url>;rel="<rel>"` headers, resolved against effective_url.
+  // Targets of `Link: <url>;rel="<rel>"` headers, resolved against effective_url (RFC 8288:
+  // several links per header, rel with several space-separated types, case-insensitive match).
+  // Targets that do not resolve to an absolute http(s) URL are skipped.
   std::vector<std::string> links(std::string_view rel) const;
+  // The Location header resolved against effective_url (a CA may send a relative one); nullopt
+  // when absent or not resolvable to an http(s) URL.
+  std::optional<std::string> location() const;
 };
 
 class HttpClient {
@@ -106,5 +126,14 @@ class HttpClient {
 // policy.max_delay), else full jitter over base_delay * 2^(attempt-1) capped at max_delay.
 std::chrono::milliseconds retry_delay(const RetryPolicy& policy, int attempt,
                                       std::optional<std::chrono::seconds> retry_after);
+
+// The URL with every credential masked as "[REDACTED]": the password of a userinfo part and the
+// values of query parameters named like a secret (token, key, secret, sig, password, auth, ...).
+// Use it for any URL that goes into a log line or an error message. Never throws.
+std::string redact_url(std::string_view url);
+
+// True for header names that carry credentials (Authorization, Cookie, X-Auth-*, *-Token,
+// *-Key, Api-Key, ...); their values are logged as "[REDACTED]".
+bool is_secret_header(std::string_view name);
 
 }  // namespace dns01
