@@ -1,0 +1,167 @@
+// Configured provider instances: validation, loading, creation and routing
+// (see dns01/plugins/loader.hpp).
+#include <fmt/format.h>
+
+#include <map>
+
+#include "dns01/plugins/loader.hpp"
+#include "host_services.hpp"
+
+namespace dns01::plugins {
+
+Error status_error(const provider::Status& status, const std::string& component) {
+  const std::string cause = status.message.empty() ? "failed without a message" : status.message;
+  switch (status.code) {
+    case provider::StatusCode::config:
+      return Error(ErrorCategory::config, component, status.step, cause, status.hint);
+    case provider::StatusCode::network:
+      return Error(ErrorCategory::network, component, status.step, cause, status.hint);
+    case provider::StatusCode::internal:
+      return Error(ErrorCategory::provider, component, status.step, cause,
+                   status.hint.empty() ? "this is a bug in the provider; please report it"
+                                       : status.hint);
+    default:
+      return Error(ErrorCategory::provider, component, status.step, cause, status.hint);
+  }
+}
+
+namespace {
+
+std::string component_of(const ProviderInstanceConfig& config) {
+  return config.name == config.type ? config.type
+                                    : fmt::format("{}[{}]", config.type, config.name);
+}
+
+void check(const provider::Status& status, const std::string& component) {
+  if (!status.ok()) throw status_error(status, component);
+}
+
+// Fills TxtRecord::zone, when the caller left it empty, with the longest of the instance's zones
+// holding the name (what ProviderSet::route would have said).
+provider::TxtRecord routed(provider::TxtRecord record, const ProviderInstanceConfig& config) {
+  if (!record.zone.empty()) return record;
+  for (const auto& zone : config.zones)
+    if (name_in_zone(record.name, zone) && zone.size() >= record.zone.size()) record.zone = zone;
+  return record;
+}
+
+std::vector<provider::TxtRecord> routed(const std::vector<provider::TxtRecord>& records,
+                                        const ProviderInstanceConfig& config) {
+  std::vector<provider::TxtRecord> out;
+  out.reserve(records.size());
+  for (const auto& record : records) out.push_back(routed(record, config));
+  return out;
+}
+
+}  // namespace
+
+ProviderInstance::ProviderInstance(ProviderInstanceConfig config, ProviderMetadata metadata,
+                                   std::shared_ptr<Module> module, const HostOptions& options)
+    : config_(std::move(config)),
+      metadata_(std::move(metadata)),
+      component_(component_of(config_)),
+      module_(std::move(module)),
+      host_(std::make_unique<HostServices>(component_, options)) {
+  const provider::Settings settings = make_provider_settings(config_, metadata_);
+  provider::CreateResult created = module_->create(settings, *host_);
+  if (!created.status.ok()) {
+    provider::Status status = created.status;
+    if (status.code == provider::StatusCode::config && status.hint.empty())
+      status.hint = fmt::format("fix [providers.{}] (docs/providers/{}.md)", config_.name,
+                                config_.type);
+    throw status_error(status, component_);
+  }
+  provider_ = std::move(created.provider);
+}
+
+ProviderInstance::~ProviderInstance() {
+  provider_.reset();  // explicit: the provider goes before the host services and the module
+}
+
+void ProviderInstance::add(const provider::TxtRecord& record) {
+  check(provider_->add(routed(record, config_)), component_);
+}
+
+void ProviderInstance::remove(const provider::TxtRecord& record) {
+  check(provider_->remove(routed(record, config_)), component_);
+}
+
+void ProviderInstance::add_all(const std::vector<provider::TxtRecord>& records) {
+  if (!records.empty()) check(provider_->add_all(routed(records, config_)), component_);
+}
+
+void ProviderInstance::remove_all(const std::vector<provider::TxtRecord>& records) {
+  if (!records.empty()) check(provider_->remove_all(routed(records, config_)), component_);
+}
+
+provider::Hints ProviderInstance::hints() const noexcept { return provider_->hints(); }
+
+ProviderSet::ProviderSet(std::vector<std::unique_ptr<ProviderInstance>> instances,
+                         ZoneRouter router)
+    : instances_(std::move(instances)), router_(std::make_unique<ZoneRouter>(std::move(router))) {}
+ProviderSet::ProviderSet(ProviderSet&&) noexcept = default;
+ProviderSet& ProviderSet::operator=(ProviderSet&&) noexcept = default;
+ProviderSet::~ProviderSet() = default;
+
+ProviderSet ProviderSet::load(const std::vector<ProviderInstanceConfig>& instances,
+                              const ProviderSetOptions& options) {
+  ZoneRouter router(instances);
+  const auto path = options.search_path.empty() ? provider_search_path() : options.search_path;
+
+  // First every module file and metadata, and every table checked against its metadata, so one
+  // ConfigError reports every problem before any module is opened.
+  std::map<std::string, std::pair<ModuleFile, ProviderMetadata>> types;
+  std::vector<ConfigIssue> issues;
+  auto add = [&](const SourceLocation& where, std::string message) {
+    issues.push_back({where.file, where.line, where.column, std::move(message)});
+  };
+  for (const auto& instance : instances) {
+    auto it = types.find(instance.type);
+    if (it == types.end()) {
+      try {
+        ModuleFile file = require_module(instance.type, path);
+        ProviderMetadata meta = load_provider_metadata(file.metadata);
+        if (meta.code != instance.type)
+          throw ConfigError("read provider metadata",
+                            fmt::format("{} declares code '{}' but belongs to provider-{}.so",
+                                        file.metadata.string(), meta.code, instance.type));
+        it = types.emplace(instance.type, std::make_pair(std::move(file), std::move(meta))).first;
+      } catch (const ConfigError& e) {
+        if (e.issues().empty())
+          add(instance.where, fmt::format("[providers.{}] type '{}': {}{}", instance.name,
+                                          instance.type, e.cause(),
+                                          e.hint().empty() ? "" : "; " + e.hint()));
+        for (const auto& issue : e.issues()) issues.push_back(issue);  // broken provider.toml
+        continue;
+      }
+    }
+    for (auto& issue : validate_provider_settings(instance, it->second.second))
+      issues.push_back(std::move(issue));
+  }
+  if (!issues.empty())
+    throw ConfigError(std::move(issues), "`dns01 providers` lists the installed providers and "
+                                         "their keys");
+
+  std::map<std::string, std::shared_ptr<Module>> modules;
+  std::vector<std::unique_ptr<ProviderInstance>> created;
+  for (const auto& instance : instances) {
+    const auto& [file, meta] = types.at(instance.type);
+    auto& module = modules[instance.type];
+    if (!module) module = Module::open(file);
+    created.push_back(std::make_unique<ProviderInstance>(instance, meta, module, options.host));
+  }
+  return ProviderSet(std::move(created), std::move(router));
+}
+
+std::pair<ProviderInstance*, std::string> ProviderSet::route(std::string_view name) {
+  auto found = router_->route(name);
+  if (!found)
+    throw ConfigError("route record",
+                      fmt::format("no provider serves {}; configured zones: {}", name,
+                                  router_->describe()),
+                      "add the zone (or a parent zone) to the `zones` of a [providers.<name>] "
+                      "table");
+  return {instances_.at(found->instance).get(), found->zone};
+}
+
+}  // namespace dns01::plugins
