@@ -99,6 +99,10 @@ void print(const std::string& text) {
   std::fwrite(safe.data(), 1, safe.size(), stdout);
 }
 
+nlohmann::json source_json(const Config& c) {
+  return c.source.empty() ? nlohmann::json(nullptr) : nlohmann::json(c.source.string());
+}
+
 }  // namespace
 
 void register_config(CLI::App& app, Context& ctx) {
@@ -114,8 +118,7 @@ void register_config(CLI::App& app, Context& ctx) {
       const Config& c = ctx.config();
       if (ctx.global.json) {
         nlohmann::json j = {{"ok", true},
-                            {"source", c.source.empty() ? nlohmann::json(nullptr)
-                                                        : nlohmann::json(c.source.string())},
+                            {"source", source_json(c)},
                             {"providers", c.providers.size()}};
         print(j.dump() + "\n");
       } else {
@@ -133,8 +136,7 @@ void register_config(CLI::App& app, Context& ctx) {
       const Config& c = ctx.config();
       if (ctx.global.json) {
         nlohmann::json j = {{"ok", true},
-                            {"source", c.source.empty() ? nlohmann::json(nullptr)
-                                                        : nlohmann::json(c.source.string())},
+                            {"source", source_json(c)},
                             {"config", config_json(c)}};
         print(j.dump(2) + "\n");
       } else {

@@ -11,17 +11,8 @@ namespace dns01::acme {
 
 namespace {
 
-[[noreturn]] void openssl_fail(std::string step) {
-  unsigned long code = ERR_get_error();
-  ERR_clear_error();
-  char buf[256] = "unknown OpenSSL error";
-  if (code) ERR_error_string_n(code, buf, sizeof buf);
-  throw Error(ErrorCategory::internal, "acme", std::move(step), buf);
-}
+[[noreturn]] void openssl_fail(std::string step) { throw_openssl_error("acme", std::move(step)); }
 
-using GeneralNamePtr = CPtr<GENERAL_NAME, GENERAL_NAME_free>;
-void free_ext_stack(STACK_OF(X509_EXTENSION) * s) { sk_X509_EXTENSION_pop_free(s, X509_EXTENSION_free); }
-using ExtStackPtr = CPtr<STACK_OF(X509_EXTENSION), free_ext_stack>;
 
 std::vector<std::string> dns_names_of(const GENERAL_NAMES* names) {
   std::vector<std::string> out;
@@ -112,7 +103,7 @@ Bytes make_csr(const PrivateKey& key, const std::vector<std::string>& names) {
     gn.release();  // now owned by the stack
   }
   X509ExtensionPtr ext{X509V3_EXT_i2d(NID_subject_alt_name, 0, sans.get())};
-  ExtStackPtr exts{sk_X509_EXTENSION_new_null()};
+  X509ExtensionStackPtr exts{sk_X509_EXTENSION_new_null()};
   if (!ext || !exts || !sk_X509_EXTENSION_push(exts.get(), ext.get())) openssl_fail("build CSR");
   ext.release();
   if (!X509_REQ_add_extensions(req.get(), exts.get())) openssl_fail("build CSR");
@@ -165,7 +156,7 @@ std::vector<std::string> certificate_dns_names(X509* cert) {
 }
 
 std::vector<std::string> csr_dns_names(X509_REQ* req) {
-  ExtStackPtr exts{X509_REQ_get_extensions(req)};
+  X509ExtensionStackPtr exts{X509_REQ_get_extensions(req)};
   if (!exts) return {};
   GeneralNamesPtr names{static_cast<GENERAL_NAMES*>(X509V3_get_d2i(exts.get(), NID_subject_alt_name, nullptr, nullptr))};
   return dns_names_of(names.get());

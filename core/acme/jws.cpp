@@ -13,13 +13,7 @@ namespace dns01::acme {
 
 namespace {
 
-[[noreturn]] void openssl_fail(std::string step) {
-  unsigned long code = ERR_get_error();
-  ERR_clear_error();
-  char buf[256] = "unknown OpenSSL error";
-  if (code) ERR_error_string_n(code, buf, sizeof buf);
-  throw Error(ErrorCategory::internal, "acme", std::move(step), buf);
-}
+[[noreturn]] void openssl_fail(std::string step) { throw_openssl_error("acme", std::move(step)); }
 
 std::string bn_param(EVP_PKEY* key, const char* name, int pad) {
   BIGNUM* raw = nullptr;

@@ -26,13 +26,7 @@ std::string lower(std::string_view s) {
   return out;
 }
 
-[[noreturn]] void openssl_fail(std::string step) {
-  unsigned long code = ERR_get_error();
-  ERR_clear_error();
-  char buf[256] = "unknown OpenSSL error";
-  if (code) ERR_error_string_n(code, buf, sizeof buf);
-  throw Error(ErrorCategory::internal, "acme", std::move(step), buf);
-}
+[[noreturn]] void openssl_fail(std::string step) { throw_openssl_error("acme", std::move(step)); }
 
 // nullopt-like: returns false when the key is of a type we do not support.
 bool classify(EVP_PKEY* key, KeyType& out) {

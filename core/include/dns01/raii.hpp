@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include <memory>
+#include <string>
 #include <utility>
 
 namespace dns01 {
@@ -41,6 +42,7 @@ using CurlSlistPtr = CPtr<curl_slist, curl_slist_free_all>;
 using CurlSharePtr = CPtr<CURLSH, curl_share_cleanup>;
 using CurlMultiPtr = CPtr<CURLM, curl_multi_cleanup>;
 using CurlUrlPtr = CPtr<CURLU, curl_url_cleanup>;
+using CurlCharPtr = CPtr<char, curl_free>;  // strings returned by curl_url_get etc.
 
 // OpenSSL 3
 using EvpPkeyPtr = CPtr<EVP_PKEY, EVP_PKEY_free>;
@@ -57,12 +59,21 @@ using BignumPtr = CPtr<BIGNUM, BN_free>;
 using EcdsaSigPtr = CPtr<ECDSA_SIG, ECDSA_SIG_free>;
 using OsslParamBldPtr = CPtr<OSSL_PARAM_BLD, OSSL_PARAM_BLD_free>;
 using OsslParamPtr = CPtr<OSSL_PARAM, OSSL_PARAM_free>;
+using GeneralNamePtr = CPtr<GENERAL_NAME, GENERAL_NAME_free>;
 using GeneralNamesPtr = CPtr<GENERAL_NAMES, GENERAL_NAMES_free>;
+inline void x509_extension_stack_free(STACK_OF(X509_EXTENSION) * s) noexcept {
+  sk_X509_EXTENSION_pop_free(s, X509_EXTENSION_free);
+}
+using X509ExtensionStackPtr = CPtr<STACK_OF(X509_EXTENSION), x509_extension_stack_free>;
 using AuthorityKeyIdPtr = CPtr<AUTHORITY_KEYID, AUTHORITY_KEYID_free>;
 using Asn1IntegerPtr = CPtr<ASN1_INTEGER, ASN1_INTEGER_free>;
 inline void openssl_free(void* p) noexcept { OPENSSL_free(p); }
 using OpensslBytesPtr = CPtr<unsigned char, openssl_free>;  // buffers from i2d_* etc.
 using OpensslCharPtr = CPtr<char, openssl_free>;
+
+// Throws dns01::Error (category internal) for a failed OpenSSL call, with the text of the
+// first queued OpenSSL error as the cause, and clears the queue. Defined in core/src/openssl_error.cpp.
+[[noreturn]] void throw_openssl_error(const char* component, std::string step);
 
 // ldns
 using LdnsPktPtr = CPtr<ldns_pkt, ldns_pkt_free>;

@@ -8,7 +8,6 @@
 namespace dns01::http_detail {
 
 namespace {
-using CurlCharPtr = CPtr<char, curl_free>;
 
 std::optional<std::string> get_part(CURLU* url, CURLUPart part, unsigned flags = 0) {
   char* raw = nullptr;
