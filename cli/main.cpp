@@ -26,7 +26,7 @@ constexpr const char* kExitCodes =
     "  6    DNS provider error (a record could not be added or removed)\n"
     "  7    propagation error (not every authoritative server served the records in time)\n"
     "  8    storage error (certificates, keys, journal, lock)\n"
-    "  130  interrupted (SIGINT/SIGTERM; records were cleaned up)\n";
+    "  130  interrupted (SIGINT/SIGTERM; records dns01 had created were removed first)\n";
 
 void print_error(const dns01::Error& e, bool json) {
   auto& redactor = dns01::Redactor::global();
