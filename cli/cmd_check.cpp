@@ -150,15 +150,9 @@ int run_check(const CheckArgs& args, Context& ctx) {
   if (!ctx.global.json) throw error;
   // One object on stdout holding both the per-server result and the error.
   auto j = to_json(result, records);
-  j["error"] = {{"category", category_name(error.category())},
-                {"exit_code", exit_code(error.category())},
-                {"message", Redactor::global().apply(error.what())},
-                {"hint", Redactor::global().apply(error.hint())}};
+  j["error"] = error_json(error);
   std::puts(j.dump().c_str());
-  std::fputs(Redactor::global()
-                 .apply(fmt::format("dns01: error: {}\ndns01: hint: {}\n", error.what(), error.hint()))
-                 .c_str(),
-             stderr);
+  print_error(error);
   return exit_code(error.category());
 }
 

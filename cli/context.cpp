@@ -1,5 +1,9 @@
 #include "context.hpp"
 
+#include <fmt/format.h>
+
+#include <cstdio>
+
 #include "dns01/log.hpp"
 
 namespace dns01::cli {
@@ -13,6 +17,21 @@ const Config& Context::config() {
     apply_log_options(global, &config_->log);
   }
   return *config_;
+}
+
+nlohmann::json error_json(const Error& e) {
+  auto& redactor = Redactor::global();
+  return {{"category", category_name(e.category())},
+          {"exit_code", exit_code(e.category())},
+          {"message", redactor.apply(e.what())},
+          {"hint", redactor.apply(e.hint())}};
+}
+
+void print_error(const Error& e) {
+  auto& redactor = Redactor::global();
+  std::string text = fmt::format("dns01: error: {}\n", e.what());
+  if (!e.hint().empty()) text += fmt::format("dns01: hint: {}\n", e.hint());
+  std::fputs(redactor.apply(text).c_str(), stderr);
 }
 
 void apply_log_options(const GlobalOptions& global, const LogSettings* from_config) {

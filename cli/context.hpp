@@ -2,6 +2,7 @@
 // What every subcommand gets: the global options and the configuration, loaded once on first
 // use (so `dns01 --version` or `dns01 check --nameserver ...` work without any config file).
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 
 #include <filesystem>
 #include <functional>
@@ -9,6 +10,7 @@
 #include <string>
 
 #include "dns01/config.hpp"
+#include "dns01/error.hpp"
 
 namespace dns01::cli {
 
@@ -36,6 +38,11 @@ class Context {
  private:
   std::optional<Config> config_;
 };
+
+// The error as a JSON object {category, exit_code, message, hint}, redacted, for --json output.
+nlohmann::json error_json(const Error& e);
+// Prints the error on stderr ("dns01: error: ..." and "dns01: hint: ..."), redacted.
+void print_error(const Error& e);
 
 // Applies -v/-q/--log-format to Logger::global() (called once after parsing).
 void apply_log_options(const GlobalOptions& global, const LogSettings* from_config);

@@ -28,21 +28,10 @@ constexpr const char* kExitCodes =
     "  8    storage error (certificates, keys, journal, lock)\n"
     "  130  interrupted (SIGINT/SIGTERM; records dns01 had created were removed first)\n";
 
-void print_error(const dns01::Error& e, bool json) {
-  auto& redactor = dns01::Redactor::global();
-  if (json) {
-    // Machines get the error as JSON on stdout too, so CI jobs can parse one object.
-    nlohmann::json j = {{"ok", false},
-                        {"error",
-                         {{"category", dns01::category_name(e.category())},
-                          {"exit_code", dns01::exit_code(e.category())},
-                          {"message", redactor.apply(e.what())},
-                          {"hint", redactor.apply(e.hint())}}}};
-    std::puts(j.dump().c_str());
-  }
-  std::fputs(fmt::format("dns01: error: {}\n", redactor.apply(e.what())).c_str(), stderr);
-  if (!e.hint().empty())
-    std::fputs(fmt::format("dns01: hint: {}\n", redactor.apply(e.hint())).c_str(), stderr);
+void report(const dns01::Error& e, bool json) {
+  // Machines get the error as JSON on stdout too, so CI jobs can parse one object.
+  if (json) std::puts(nlohmann::json{{"ok", false}, {"error", dns01::cli::error_json(e)}}.dump().c_str());
+  dns01::cli::print_error(e);
 }
 
 }  // namespace
@@ -81,12 +70,12 @@ int main(int argc, char** argv) {
     dns01::cli::apply_log_options(g, nullptr);
     return ctx.run ? ctx.run() : 0;
   } catch (const dns01::Error& e) {
-    print_error(e, g.json);
+    report(e, g.json);
     return dns01::exit_code(e.category());
   } catch (const std::exception& e) {
-    print_error(dns01::Error(dns01::ErrorCategory::internal, "dns01", "unexpected failure",
-                             e.what(), "this is a bug; please report it with -vv output"),
-                g.json);
+    report(dns01::Error(dns01::ErrorCategory::internal, "dns01", "unexpected failure", e.what(),
+                        "this is a bug; please report it with -vv output"),
+           g.json);
     return dns01::exit_code(dns01::ErrorCategory::internal);
   }
 }
