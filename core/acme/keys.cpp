@@ -1,4 +1,5 @@
 #include "dns01/acme/keys.hpp"
+#include "dns01/storage.hpp"
 
 #include <fcntl.h>
 #include <openssl/err.h>
@@ -137,52 +138,12 @@ std::string PrivateKey::to_pem() const {
 void PrivateKey::save(const std::filesystem::path& path) const {
   std::string pem = to_pem();
   try {
-    write_file_atomically(path, pem, 0600);
+    write_file_atomic(path, pem, 0600);
   } catch (...) {
     OPENSSL_cleanse(pem.data(), pem.size());
     throw;
   }
   OPENSSL_cleanse(pem.data(), pem.size());
-}
-
-void write_file_atomically(const std::filesystem::path& path, std::string_view content,
-                           unsigned mode) {
-  const auto fail = [&](const char* what) {
-    throw StorageError("write " + path.filename().string(),
-                       fmt::format("{} {}: {}", what, path.string(), std::strerror(errno)),
-                       "check that the directory exists and is writable");
-  };
-  std::random_device rd;
-  const std::filesystem::path tmp =
-      path.parent_path() / fmt::format(".{}.tmp-{:08x}", path.filename().string(), rd());
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-  if (fd < 0) fail("cannot create a temporary file next to");
-  ::fchmod(fd, mode);  // the umask may have removed bits we asked for
-  std::size_t done = 0;
-  while (done < content.size()) {
-    ssize_t n = ::write(fd, content.data() + done, content.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      int saved = errno;
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      errno = saved;
-      fail("cannot write");
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
-    int saved = errno;
-    ::unlink(tmp.c_str());
-    errno = saved;
-    fail("cannot flush");
-  }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    int saved = errno;
-    ::unlink(tmp.c_str());
-    errno = saved;
-    fail("cannot rename into");
-  }
 }
 
 }  // namespace dns01::acme

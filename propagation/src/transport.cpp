@@ -1,5 +1,6 @@
 // Non-blocking UDP/TCP DNS exchanges multiplexed with poll().
 #include "dns01/propagation/transport.hpp"
+#include "dns01/raii.hpp"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -21,28 +22,7 @@
 namespace dns01::propagation {
 namespace {
 
-class Fd {
- public:
-  Fd() = default;
-  explicit Fd(int fd) : fd_(fd) {}
-  Fd(Fd&& o) noexcept : fd_(o.release()) {}
-  Fd& operator=(Fd&& o) noexcept {
-    reset(o.release());
-    return *this;
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() { reset(); }
-  int get() const { return fd_; }
-  int release() { return std::exchange(fd_, -1); }
-  void reset(int fd = -1) {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = fd;
-  }
-
- private:
-  int fd_ = -1;
-};
+using Fd = UniqueFd;
 
 std::string errno_text(int err) { return std::strerror(err); }
 

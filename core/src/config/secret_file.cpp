@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "dns01/config.hpp"
+#include "dns01/raii.hpp"
 
 namespace dns01 {
 
@@ -16,13 +17,6 @@ namespace {
 
 // Secrets are small; a larger file is almost certainly the wrong path.
 constexpr std::size_t kMaxSecretBytes = 64 * 1024;
-
-struct Fd {
-  int fd = -1;
-  ~Fd() {
-    if (fd >= 0) ::close(fd);
-  }
-};
 
 [[noreturn]] void fail(const SourceLocation& where, std::string message, std::string hint = {}) {
   throw ConfigError({ConfigIssue{where.file, where.line, where.column, std::move(message)}},
@@ -37,9 +31,8 @@ std::string read_secret_file(const std::filesystem::path& path, bool allow_insec
   if (name.empty()) fail(where, "the secret file path is empty");
   // open + fstat checks the mode of the very file read (no race with a rename in between).
   // Symlinks are followed on purpose: mounted secrets (Kubernetes, systemd credentials) are links.
-  Fd file;
-  file.fd = ::open(name.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
-  if (file.fd < 0) {
+  UniqueFd file(::open(name.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
+  if (!file) {
     const int err = errno;
     if (err == ENOENT)
       fail(where, fmt::format("secret file '{}' does not exist", name),
@@ -48,7 +41,7 @@ std::string read_secret_file(const std::filesystem::path& path, bool allow_insec
          "make it readable by the user running dns01 (and by nobody else: chmod 600)");
   }
   struct stat st {};
-  if (::fstat(file.fd, &st) != 0)
+  if (::fstat(file.get(), &st) != 0)
     fail(where, fmt::format("cannot stat secret file '{}': {}", name, std::strerror(errno)));
   if (!S_ISREG(st.st_mode)) fail(where, fmt::format("secret file '{}' is not a regular file", name));
   const unsigned mode = st.st_mode & 07777;
@@ -66,7 +59,7 @@ std::string read_secret_file(const std::filesystem::path& path, bool allow_insec
   std::string value;
   char buffer[4096];
   for (;;) {
-    const ssize_t n = ::read(file.fd, buffer, sizeof buffer);
+    const ssize_t n = ::read(file.get(), buffer, sizeof buffer);
     if (n < 0) {
       if (errno == EINTR) continue;
       fail(where, fmt::format("cannot read secret file '{}': {}", name, std::strerror(errno)));

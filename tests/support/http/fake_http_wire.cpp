@@ -60,11 +60,6 @@ const char* reason_phrase(int status) {
 }
 }  // namespace
 
-void UniqueFd::reset() {
-  if (fd_ >= 0) ::close(fd_);
-  fd_ = -1;
-}
-
 Wait wait_fd(int fd, int wake_fd, bool write, std::chrono::milliseconds timeout) {
   pollfd fds[2] = {{fd, static_cast<short>(write ? POLLOUT : POLLIN), 0}, {wake_fd, POLLIN, 0}};
   const int nfds = fd >= 0 ? 2 : 1;

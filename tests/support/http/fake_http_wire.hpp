@@ -7,31 +7,11 @@
 
 #include "fake_http_server.hpp"
 
+#include "dns01/raii.hpp"
+
 namespace dns01::test::wire {
 
-// Owns one file descriptor; closes it when destroyed.
-class UniqueFd {
- public:
-  UniqueFd() = default;
-  explicit UniqueFd(int fd) : fd_(fd) {}
-  ~UniqueFd() { reset(); }
-  UniqueFd(UniqueFd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-  UniqueFd& operator=(UniqueFd&& other) noexcept {
-    if (this != &other) {
-      reset();
-      fd_ = std::exchange(other.fd_, -1);
-    }
-    return *this;
-  }
-  UniqueFd(const UniqueFd&) = delete;
-  UniqueFd& operator=(const UniqueFd&) = delete;
-  int get() const { return fd_; }
-  explicit operator bool() const { return fd_ >= 0; }
-  void reset();
-
- private:
-  int fd_ = -1;
-};
+using dns01::UniqueFd;
 
 enum class Wait { ready, timeout, stopped };
 // Waits until `fd` is readable (or writable when `write`), the wake fd fires, or the timeout

@@ -13,6 +13,7 @@
 
 #include <fmt/format.h>
 
+#include "dns01/storage.hpp"
 #include "dns01/acme/ari.hpp"
 #include "dns01/acme/client.hpp"
 #include "dns01/acme/csr.hpp"
@@ -162,7 +163,7 @@ Json run(const Args& a) {
     Dns01Solver& chosen = a.get("solver") == "none" ? static_cast<Dns01Solver&>(null_solver) : solver;
     IssuedCertificate issued = issue_certificate(client, chosen, req);
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
-    if (a.has("out")) write_file_atomically(a.get("out"), issued.chain.pem, 0644);
+    if (a.has("out")) dns01::write_file_atomic(a.get("out"), issued.chain.pem, 0644);
     Json chains = Json::array();
     for (const auto& c : issued.all_chains) chains.push_back(chain_json(c));
     auto leaf = parse_pem_certificates(issued.chain.pem);

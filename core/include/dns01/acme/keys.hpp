@@ -52,9 +52,4 @@ class PrivateKey {
   KeyType type_;
 };
 
-// Writes `content` atomically to `path` with the given mode (temp file + fsync + rename).
-// Shared by key and certificate storage. Throws StorageError.
-void write_file_atomically(const std::filesystem::path& path, std::string_view content,
-                           unsigned mode = 0600);
-
 }  // namespace dns01::acme
