@@ -10,5 +10,13 @@ namespace dns01::cli {
 void register_config(CLI::App& app, Context& ctx);     // cmd_config.cpp: show / check the config
 void register_check(CLI::App& app, Context& ctx);      // cmd_check.cpp: propagation check
 void register_providers(CLI::App& app, Context& ctx);  // cmd_providers.cpp: list providers
+void register_issue(CLI::App& app, Context& ctx);      // cmd_issue.cpp: issue a certificate
+void register_renew(CLI::App& app, Context& ctx);      // cmd_renew.cpp: renew what is due
+void register_revoke(CLI::App& app, Context& ctx);     // cmd_revoke.cpp: revoke a lineage
+void register_certificates(CLI::App& app, Context& ctx);  // cmd_certificates.cpp: list lineages
+void register_cleanup(CLI::App& app, Context& ctx);    // cmd_cleanup.cpp: stale sweep, lego exec cleanup
+void register_present(CLI::App& app, Context& ctx);    // cmd_present.cpp: lego exec present
+void register_certbot(CLI::App& app, Context& ctx);    // cmd_certbot.cpp: certbot-auth, certbot-cleanup
+void register_serve_httpreq(CLI::App& app, Context& ctx);  // cmd_serve_httpreq.cpp: lego httpreq server
 
 }  // namespace dns01::cli

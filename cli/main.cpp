@@ -58,6 +58,14 @@ int main(int argc, char** argv) {
   dns01::cli::register_config(app, ctx);
   dns01::cli::register_check(app, ctx);
   dns01::cli::register_providers(app, ctx);
+  dns01::cli::register_issue(app, ctx);
+  dns01::cli::register_renew(app, ctx);
+  dns01::cli::register_revoke(app, ctx);
+  dns01::cli::register_certificates(app, ctx);
+  dns01::cli::register_cleanup(app, ctx);
+  dns01::cli::register_present(app, ctx);
+  dns01::cli::register_certbot(app, ctx);
+  dns01::cli::register_serve_httpreq(app, ctx);
 
   try {
     try {

@@ -69,6 +69,7 @@ struct AcmeSettings {
   std::string eab_hmac_key;            // secret (eab_hmac_key_file)
   std::string profile;
   std::string preferred_chain;
+  bool agree_tos = false;              // accept the CA's terms of service (also --agree-tos)
 };
 
 struct StorageSettings {

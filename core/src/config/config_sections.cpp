@@ -11,7 +11,7 @@ namespace dns01::config_detail {
 const std::map<std::string, std::vector<std::string>> kSectionKeys = {
     {"acme",
      {"server", "email", "ca_bundle", "key_type", "eab_kid", "eab_hmac_key", "profile",
-      "preferred_chain"}},
+      "preferred_chain", "agree_tos"}},
     {"storage", {"dir"}},
     {"propagation",
      {"timeout", "nameservers", "resolvers", "port", "require_recursive", "extra_wait"}},
@@ -77,6 +77,8 @@ void parse_acme(const SectionInput& in, Config& config, Issues& issues) {
   // Only the MAC key is a secret; the other values are quoted in messages, so no _file for them.
   for (const auto& key : kSectionKeys.at("acme"))
     if (key != "eab_hmac_key") refuse_file(in, key, issues);
+  if (const RawValue* raw = raw_of(in, "agree_tos"))
+    if (auto v = get_bool(*raw, issues)) acme.agree_tos = *v;
   auto str = [&](const char* key, std::string& target, bool secret = false) {
     if (!secret && !in.values.count(key)) return false;
     if (auto v = resolve_string(in, key, secret, insecure, issues)) {

@@ -1,0 +1,6 @@
+// placeholder: filled in by its owner
+#include "commands.hpp"
+
+namespace dns01::cli {
+void register_present(CLI::App&, Context&) {}
+}  // namespace dns01::cli

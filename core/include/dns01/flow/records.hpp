@@ -1,0 +1,103 @@
+#pragma once
+// Challenge records from "please publish this value" to "gone again": the piece shared by
+// `dns01 issue`, `dns01 renew` and the hook modes (certbot/lego).
+//
+//   RecordPublisher pub(providers, checker, journal);
+//   pub.present(records);   // resolve + route ALL first, then journal, then add (batched per instance)
+//   pub.wait(progress);     // ONE propagation wait covering every presented record
+//   ...                     // the CA validates
+//   pub.cleanup();          // removes exactly the values it added; never throws
+//
+// Order of operations and why:
+//  - Every record name is resolved (CNAMEs followed: the effective name is where the TXT record
+//    is written and checked) and routed to a provider instance (longest zone suffix of the
+//    effective name) BEFORE anything is written, so a config naming no provider for a zone fails
+//    before a single record exists.
+//  - Each record is appended to the run's journal (fsynced) before its provider is asked to
+//    create it: a run killed at any point leaves a journal the next run cleans.
+//  - Records of one instance go in one add_all() call (one batched UPDATE for RFC 2136).
+//  - The apex and the wildcard of a name share one record name with two values: each value is
+//    added and removed on its own; other values at that name (another run's) are never touched.
+//
+// Errors: ConfigError (no provider serves a zone), PropagationError (CNAME loop, zone not found,
+// timeout), ProviderError/NetworkError from providers, InterruptedError when
+// stop_requested() became true (signals.hpp). After a failed present(), cleanup() still removes
+// whatever was (possibly) created.
+// Threading: one thread.
+#include <chrono>
+#include <cstddef>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "dns01/journal.hpp"
+#include "dns01/plugins/loader.hpp"
+#include "dns01/propagation/propagation.hpp"
+
+namespace dns01::flow {
+
+// One TXT value to publish.
+struct ChallengeRecord {
+  std::string record_name;  // "_acme-challenge.example.com" (no trailing dot)
+  std::string value;        // the TXT value
+  std::string label;        // for progress lines, e.g. "*.example.com"; "" = record_name
+};
+
+// Where a record went.
+struct PlacedRecord {
+  ChallengeRecord record;
+  std::string effective_name;  // after CNAMEs (== record_name without any)
+  std::vector<std::string> cname_chain;
+  std::string zone;            // the provider zone it was written in
+  std::string provider;        // instance name ([providers.<name>])
+  std::string component;       // "rfc2136[internal]" for messages
+  bool added = false;          // add succeeded (or may have: a failed batch counts as maybe)
+  bool removed = false;
+};
+
+class RecordPublisher {
+ public:
+  // All three are borrowed and must outlive the publisher.
+  RecordPublisher(plugins::ProviderSet& providers, propagation::Checker& checker,
+                  RecordJournal& journal);
+  ~RecordPublisher();  // calls cleanup() if records are still out
+  RecordPublisher(const RecordPublisher&) = delete;
+  RecordPublisher& operator=(const RecordPublisher&) = delete;
+
+  // Resolves and routes every record, then journals and adds them. May be called more than
+  // once; records accumulate. Returns the placements of this call.
+  std::vector<PlacedRecord> present(const std::vector<ChallengeRecord>& records);
+
+  // One wait for every presented record (their effective names). Throws PropagationError on
+  // timeout (naming every laggard), InterruptedError on a stop request.
+  propagation::CheckResult wait(const propagation::ProgressFn& progress = {});
+
+  // Removes every presented value not yet removed (batched per instance, falling back to one
+  // by one when a batch fails), updates the journal, and returns one message per record that
+  // could not be removed (those stay in the journal for `dns01 cleanup --stale`). Never throws.
+  std::vector<std::string> cleanup();
+
+  const std::vector<PlacedRecord>& records() const { return placed_; }
+
+ private:
+  plugins::ProviderSet& providers_;
+  propagation::Checker& checker_;
+  RecordJournal& journal_;
+  std::vector<PlacedRecord> placed_;
+};
+
+// What a stale-journal sweep did.
+struct StaleSweep {
+  std::size_t journals = 0;            // stale journals found
+  std::vector<JournalRecord> removed;  // records removed
+  std::vector<std::string> errors;     // records that could not be removed (kept for next time)
+};
+
+// Finds the journals of runs that are gone in `journal_dir` and removes their pending records
+// through the provider instance named in each record (or, if that instance no longer exists,
+// the one routing the name). Never throws for a record; throws StorageError when the
+// directory cannot be read.
+StaleSweep clean_stale_records(const std::filesystem::path& journal_dir,
+                               plugins::ProviderSet& providers);
+
+}  // namespace dns01::flow

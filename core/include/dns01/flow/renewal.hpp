@@ -1,0 +1,50 @@
+#pragma once
+// renewal/<name>.toml: everything `dns01 renew` needs to redo an issuance, written by
+// `dns01 issue` after each stored certificate (atomically, 0600).
+//
+//   # written by dns01 0.1.0 — edit with care
+//   version = 1
+//   domains = ["example.com", "*.example.com"]
+//   server = "https://acme-v02.api.letsencrypt.org/directory"
+//   ca_bundle = ""
+//   key_type = "ec256"
+//   reuse_key = false
+//   email = "admin@example.com"
+//   profile = ""
+//   preferred_chain = ""
+//   eab_kid = ""                  # the MAC key is never stored here: it stays in dns01.toml
+//   deploy_hooks = ["systemctl reload nginx"]
+//   config = "/etc/dns01/dns01.toml"   # the config used at issuance (informational)
+//
+// Providers and propagation settings are NOT stored: renew uses the current dns01.toml, so a
+// rotated API token applies to every lineage.
+//
+// Errors: StorageError when the file cannot be read/written; ConfigError with file:line:column
+// for a malformed file (unknown keys included, with did-you-mean).
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "dns01/storage.hpp"
+
+namespace dns01::flow {
+
+struct RenewalConfig {
+  std::string cert_name;  // from the file name, not stored inside
+  std::vector<std::string> domains;
+  std::string server;     // resolved directory URL
+  std::string ca_bundle;
+  std::string key_type = "ec256";
+  bool reuse_key = false;
+  std::string email;
+  std::string profile;
+  std::string preferred_chain;
+  std::string eab_kid;
+  std::vector<std::string> deploy_hooks;
+  std::string config;     // path of the dns01.toml used at issuance, "" if none
+};
+
+void save_renewal(const CertStore& store, const RenewalConfig& renewal);
+RenewalConfig load_renewal(const CertStore& store, const std::string& cert_name);
+
+}  // namespace dns01::flow
