@@ -86,15 +86,6 @@ PropagationSettings settings_from(const CheckArgs& args, Context& ctx) {
   return s;
 }
 
-std::string probe_line(const prop::Probe& p) {
-  std::string where = (p.recursive ? "resolver " : "") + p.server.label();
-  if (p.state == prop::ProbeState::seen)
-    return fmt::format("{}: {} seen after {} ms ({}, rtt {:.1f} ms)", where, p.name,
-                       p.seen_after ? p.seen_after->count() : 0, p.tcp ? "tcp" : "udp",
-                       static_cast<double>(p.rtt.count()) / 1000.0);
-  return fmt::format("{}: {} {} ({})", where, p.name, prop::probe_state_name(p.state), p.detail);
-}
-
 nlohmann::json to_json(const prop::CheckResult& r, const std::vector<prop::Expectation>& records) {
   nlohmann::json j;
   j["ok"] = r.ok;
@@ -138,7 +129,7 @@ int run_check(const CheckArgs& args, Context& ctx) {
   checker.options().cancelled = [] { return stop_requested(); };
   auto& log = Logger::global();
   auto result = checker.check(records, [&](const prop::Probe& p) {
-    log.info("check", "{}", probe_line(p));
+    log.info("check", "{}", prop::describe_probe(p));
   });
   if (result.ok) {
     log.info("check", "every server serves the value{} after {} ms ({} queries)",

@@ -1,2 +1,309 @@
-// placeholder: filled in by its owner
-namespace dns01::flow {}
+// issue(): lock, stale sweep, account, order, records, one wait, validation, finalize, store.
+#include "dns01/flow/issue.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <set>
+#include <thread>
+
+#include "dns01/acme/csr.hpp"
+#include "dns01/acme/solver.hpp"
+#include "dns01/flow/accounts.hpp"
+#include "dns01/flow/hooks.hpp"
+#include "dns01/flow/records.hpp"
+#include "dns01/flow/renewal.hpp"
+#include "dns01/journal.hpp"
+#include "dns01/log.hpp"
+#include "dns01/plugins/loader.hpp"
+#include "dns01/propagation/propagation.hpp"
+#include "dns01/signals.hpp"
+
+namespace dns01::flow {
+
+namespace {
+
+using SteadyClock = std::chrono::steady_clock;
+
+// Measures one phase into a PhaseTimings field, also when the phase throws.
+class PhaseTimer {
+ public:
+  explicit PhaseTimer(long long& into) : into_(into), start_(SteadyClock::now()) {}
+  ~PhaseTimer() {
+    into_ += std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - start_).count();
+  }
+  PhaseTimer(const PhaseTimer&) = delete;
+  PhaseTimer& operator=(const PhaseTimer&) = delete;
+
+ private:
+  long long& into_;
+  SteadyClock::time_point start_;
+};
+
+// --dry-run talks to the staging twin of a production shortcut.
+std::string dry_run_server(const std::string& server) {
+  static const std::pair<const char*, const char*> twins[] = {
+      {"letsencrypt", "letsencrypt-staging"}, {"google", "google-staging"}, {"buypass", "buypass-staging"}};
+  for (const auto& [prod, staging] : twins)
+    if (server == prod) return staging;
+  return server;
+}
+
+// Polling sleeps that a signal cuts short, so Ctrl-C during validation reaches the cleanup fast.
+void interruptible_sleep(std::chrono::milliseconds d) {
+  const auto end = SteadyClock::now() + d;
+  while (SteadyClock::now() < end) {
+    if (stop_requested()) throw InterruptedError("wait for the CA");
+    std::this_thread::sleep_for(std::min<std::chrono::milliseconds>(
+        std::chrono::milliseconds(50),
+        std::chrono::duration_cast<std::chrono::milliseconds>(end - SteadyClock::now()) +
+            std::chrono::milliseconds(1)));
+  }
+}
+
+void check_stop(const char* step) {
+  if (stop_requested()) throw InterruptedError(step);
+}
+
+bool account_unknown(const AcmeError& e) {
+  return acme::is_problem(e.problem(), "accountDoesNotExist");
+}
+
+// Splits the CA's PEM chain into the leaf and the rest.
+std::pair<std::string, std::string> split_chain(const std::string& pem) {
+  static constexpr std::string_view kEnd = "-----END CERTIFICATE-----";
+  auto end = pem.find(kEnd);
+  if (end == std::string::npos)
+    throw AcmeError("download certificate", "the CA's reply holds no PEM certificate");
+  end += kEnd.size();
+  std::string leaf = pem.substr(0, end) + "\n";
+  std::string rest = pem.substr(end);
+  auto begin = rest.find("-----BEGIN");
+  rest = begin == std::string::npos ? std::string() : rest.substr(begin);
+  if (!rest.empty() && rest.back() != '\n') rest += '\n';
+  return {leaf, rest};
+}
+
+struct Session {
+  const Config& config;
+  const IssueOptions& options;
+  IssueResult& result;
+  CertStore store;
+  plugins::ProviderSet providers;
+  propagation::Checker checker;
+};
+
+// Every record name must have a provider before anything is ordered.
+void preflight_routes(Session& s, const std::vector<std::string>& domains) {
+  std::set<std::string> seen;
+  for (const auto& d : domains) {
+    std::string base = d.starts_with("*.") ? d.substr(2) : d;
+    if (!seen.insert(base).second) continue;
+    auto target = s.checker.resolve("_acme-challenge." + base);
+    s.providers.route(target.effective_name.empty() ? "_acme-challenge." + base : target.effective_name);
+  }
+}
+
+// Present, one wait, answer, poll; cleanup on every path.
+void solve(Session& s, acme::AcmeClient& client, RecordJournal& journal,
+           const std::vector<acme::Dns01Task>& tasks) {
+  auto& log = Logger::global();
+  auto& t = s.result.timings;
+  RecordPublisher publisher(s.providers, s.checker, journal);
+  std::vector<ChallengeRecord> records;
+  for (const auto& task : tasks)
+    records.push_back({task.record_name, task.txt_value, (task.wildcard ? "*." : "") + task.domain});
+  auto cleanup = [&] {
+    PhaseTimer timer(t.cleanup);
+    auto errors = publisher.cleanup();
+    s.result.cleanup_errors.insert(s.result.cleanup_errors.end(), errors.begin(), errors.end());
+  };
+  try {
+    {
+      PhaseTimer timer(t.present);
+      publisher.present(records);
+    }
+    for (const auto& p : publisher.records())
+      s.result.records.push_back({p.record.label, p.record.record_name, p.effective_name, p.zone, p.provider});
+    {
+      PhaseTimer timer(t.propagation);
+      log.info("propagation", "waiting until every authoritative nameserver serves {} value{}",
+               records.size(), records.size() == 1 ? "" : "s");
+      auto check = publisher.wait([&](const propagation::Probe& p) {
+        log.info("propagation", "{}", propagation::describe_probe(p));
+      });
+      s.result.dns_queries = check.packets_sent;
+      log.info("propagation", "every nameserver serves every value after {} ms ({} queries)",
+               check.elapsed.count(), check.packets_sent);
+    }
+    {
+      PhaseTimer timer(t.validation);
+      check_stop("answer the challenges");
+      // All challenges first, then the polls: the CA validates them in parallel.
+      for (const auto& task : tasks) {
+        acme::Challenge c;
+        c.type = "dns-01";
+        c.url = task.challenge_url;
+        client.answer_challenge(c);
+      }
+      for (const auto& task : tasks) {
+        client.wait_authorization(task.authorization_url);
+        log.info("acme", "{}{}: validated", task.wildcard ? "*." : "", task.domain);
+      }
+    }
+  } catch (...) {
+    cleanup();
+    throw;
+  }
+  cleanup();
+}
+
+std::string join(const std::vector<std::string>& v, const char* sep) { return fmt::format("{}", fmt::join(v, sep)); }
+
+}  // namespace
+
+IssueResult issue(const Config& config, const IssueOptions& o) {
+  const auto started = SteadyClock::now();
+  auto& log = Logger::global();
+  IssueResult result;
+  auto& t = result.timings;
+  result.domains = normalize_domains(o.domains);
+  result.cert_name = o.cert_name.empty() ? default_cert_name(result.domains) : o.cert_name;
+  CertStore::check_name(result.cert_name);
+  result.dry_run = o.dry_run;
+  result.directory_url = acme::resolve_directory_url(o.dry_run ? dry_run_server(o.server) : o.server);
+  const acme::KeyType key_type = acme::parse_key_type(o.key_type);
+
+  std::optional<Session> session;
+  std::optional<LineageLock> lock;
+  std::optional<RecordJournal> journal;
+  {
+    PhaseTimer timer(t.setup);
+    if (config.providers.empty())
+      throw ConfigError("load providers",
+                        config.source.empty() ? "no configuration file was found, so no DNS provider is configured"
+                                              : fmt::format("{} has no [providers.<name>] table", config.source.string()),
+                        "add a provider table (docs/configuration.md) or name the file with --config / $DNS01_CONFIG");
+    session.emplace(Session{config, o, result, CertStore(config.storage.dir),
+                            plugins::ProviderSet::load(config.providers), propagation::Checker(config.propagation)});
+    session->checker.options().cancelled = [] { return stop_requested(); };
+    preflight_routes(*session, result.domains);
+    ensure_private_dir(session->store.dir());
+    lock.emplace(session->store.dir(), result.cert_name, o.lock_wait);
+    journal.emplace(session->store.journal_dir());
+    StaleSweep sweep = clean_stale_records(session->store.journal_dir(), session->providers);
+    result.stale_records_removed = sweep.removed.size();
+    for (const auto& e : sweep.errors) log.warn("cleanup", "stale record kept for later: {}", e);
+  }
+  Session& s = *session;
+
+  HttpOptions http_options;
+  http_options.ca_bundle = o.ca_bundle;
+  // A private CA's bundle replaces the system store (like certbot's REQUESTS_CA_BUNDLE): the
+  // ACME server is pinned to it, and parsing ~150 public roots costs ~50 ms and several MB.
+  http_options.ca_bundle_only = !o.ca_bundle.empty();
+  http_options.component = "acme";
+  HttpClient http(http_options);
+  const auto acct_dir = account_dir(s.store, result.directory_url);
+  acme::AcmeClientOptions client_options;
+  client_options.directory_url = result.directory_url;
+  client_options.sleep = interruptible_sleep;
+  // CAs usually validate and issue within milliseconds of the request; a short first poll
+  // (doubling from there) saves most of a default 75 ms per phase at the cost of a request.
+  client_options.poll.first_delay = std::chrono::milliseconds(20);
+  std::optional<acme::AcmeClient> client;
+  const AccountRequest account_request{o.email, o.agree_tos, o.eab_kid, o.eab_hmac_key};
+  {
+    PhaseTimer timer(t.setup);
+    client.emplace(http, load_or_create_account_key(acct_dir), std::move(client_options));
+    ensure_account(*client, acct_dir, account_request);
+  }
+
+  // The certificate key: the lineage's own with --reuse-key, else a fresh one.
+  std::optional<acme::PrivateKey> cert_key;
+  if (o.reuse_key)
+    if (auto current = s.store.current(result.cert_name)) {
+      cert_key.emplace(acme::PrivateKey::load(current->privkey));
+      log.info("issue", "reusing the private key of {}", result.cert_name);
+    }
+  if (!cert_key) cert_key.emplace(acme::PrivateKey::generate(key_type));
+
+  log.info("issue", "ordering {} from {}{}", join(result.domains, ", "), result.directory_url,
+           o.dry_run ? " (dry run: nothing is stored)" : "");
+  acme::Order order;
+  std::vector<acme::Dns01Task> tasks;
+  {
+    PhaseTimer timer(t.order);
+    const acme::NewOrderOptions order_options{result.domains, o.profile, o.replaces};
+    try {
+      order = client->new_order(order_options);
+    } catch (const AcmeError& e) {
+      if (!account_unknown(e)) throw;
+      log.warn("account", "the CA no longer knows the stored account; registering again");
+      reregister_account(*client, acct_dir, account_request);
+      order = client->new_order(order_options);
+    }
+    if (order.status == "pending") tasks = acme::dns01_tasks(*client, order);
+    result.reused_authorizations = order.authorizations.size() - tasks.size();
+    if (result.reused_authorizations)
+      log.info("acme", "{} authorization{} already valid (reused)", result.reused_authorizations,
+               result.reused_authorizations == 1 ? "" : "s");
+  }
+  if (!tasks.empty()) solve(s, *client, *journal, tasks);
+  check_stop("finalize the order");
+
+  std::vector<acme::CertificateChain> chains;
+  {
+    PhaseTimer timer(t.finalize);
+    order = client->wait_order_ready(order.url);
+    order = client->finalize(order, acme::make_csr(*cert_key, result.domains));
+    chains = client->download_chains(order.certificate);
+  }
+  const acme::CertificateChain& chain = acme::select_chain(chains, o.preferred_chain);
+  result.certificate = inspect_certificate(chain.pem, "the issued certificate");
+  log.info("issue", "certificate issued: serial {}, valid until {}", result.certificate.serial,
+           acme::format_rfc3339(result.certificate.not_after));
+  if (o.dry_run) {
+    t.total = std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - started).count();
+    return result;
+  }
+
+  {
+    PhaseTimer timer(t.store);
+    auto [leaf, rest] = split_chain(chain.pem);
+    CertificateFiles files{leaf, rest, leaf + rest, cert_key->to_pem()};
+    result.paths = s.store.save(result.cert_name, files);
+    result.version = result.paths.version;
+    RenewalConfig renewal;
+    renewal.cert_name = result.cert_name;
+    renewal.domains = result.domains;
+    renewal.server = result.directory_url;
+    renewal.ca_bundle = o.ca_bundle;
+    renewal.key_type = acme::key_type_name(cert_key->type());
+    renewal.reuse_key = o.reuse_key;
+    renewal.email = o.email;
+    renewal.profile = o.profile;
+    renewal.preferred_chain = o.preferred_chain;
+    renewal.eab_kid = o.eab_kid;
+    renewal.deploy_hooks = o.deploy_hooks;
+    renewal.config = config.source.string();
+    save_renewal(s.store, renewal);
+    log.info("issue", "stored as {} (version {})", result.paths.live_dir.string(), result.version);
+  }
+  if (!o.deploy_hooks.empty()) {
+    PhaseTimer timer(t.hooks);
+    for (const auto& command : o.deploy_hooks) {
+      std::string error = run_hook({command, "deploy",
+                                    {{"RENEWED_LINEAGE", result.paths.live_dir.string()},
+                                     {"RENEWED_DOMAINS", join(result.domains, " ")}}});
+      if (!error.empty()) {
+        log.error("hook", "{}", error);
+        result.hook_errors.push_back(error);
+      }
+    }
+  }
+  t.total = std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - started).count();
+  return result;
+}
+
+}  // namespace dns01::flow

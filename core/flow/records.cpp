@@ -1,2 +1,138 @@
-// placeholder: filled in by its owner
-namespace dns01::flow {}
+// RecordPublisher: resolve + route everything, journal, add per instance, one wait, cleanup.
+#include "dns01/flow/records.hpp"
+
+#include <fmt/format.h>
+
+#include <map>
+
+#include "dns01/log.hpp"
+#include "dns01/signals.hpp"
+
+namespace dns01::flow {
+
+namespace {
+
+std::string label_of(const ChallengeRecord& r) { return r.label.empty() ? r.record_name : r.label; }
+
+provider::TxtRecord txt_of(const PlacedRecord& p) { return {p.effective_name, p.record.value, p.zone, 0}; }
+
+JournalRecord journal_of(const PlacedRecord& p) {
+  return {p.provider, p.zone, p.effective_name, p.record.value};
+}
+
+}  // namespace
+
+RecordPublisher::RecordPublisher(plugins::ProviderSet& providers, propagation::Checker& checker,
+                                 RecordJournal& journal)
+    : providers_(providers), checker_(checker), journal_(journal) {}
+
+RecordPublisher::~RecordPublisher() {
+  for (const auto& p : placed_)
+    if (p.added && !p.removed) {
+      cleanup();
+      break;
+    }
+}
+
+std::vector<PlacedRecord> RecordPublisher::present(const std::vector<ChallengeRecord>& records) {
+  auto& log = Logger::global();
+  // 1. Resolve and route every record before writing any: a zone no provider serves is a
+  //    config error that must not leave half of the records behind.
+  std::vector<PlacedRecord> batch;
+  std::vector<plugins::ProviderInstance*> instances;
+  for (const auto& r : records) {
+    PlacedRecord p;
+    p.record = r;
+    propagation::Target target = checker_.resolve(r.record_name);
+    p.effective_name = target.effective_name.empty() ? r.record_name : target.effective_name;
+    p.cname_chain = target.cname_chain;
+    auto [instance, zone] = providers_.route(p.effective_name);
+    p.zone = zone;
+    p.provider = instance->config().name;
+    p.component = instance->component();
+    if (p.effective_name != r.record_name)
+      log.info("records", "{}: {} is a CNAME to {}", label_of(r), r.record_name, p.effective_name);
+    batch.push_back(std::move(p));
+    instances.push_back(instance);
+  }
+  // 2. One add_all() per instance, journaled first. A failed batch may have written some of its
+  //    records, so all of them count as added for cleanup (removing an absent value is fine).
+  std::map<plugins::ProviderInstance*, std::vector<std::size_t>> groups;
+  for (std::size_t i = 0; i < batch.size(); ++i) groups[instances[i]].push_back(i);
+  const std::size_t first = placed_.size();
+  for (auto& p : batch) placed_.push_back(p);
+  for (auto& [instance, indexes] : groups) {
+    if (stop_requested()) throw InterruptedError("present the TXT records");
+    std::vector<provider::TxtRecord> txts;
+    for (std::size_t i : indexes) {
+      PlacedRecord& p = placed_[first + i];
+      journal_.intend(journal_of(p));
+      p.added = true;
+      txts.push_back(txt_of(p));
+    }
+    instance->add_all(txts);
+    for (std::size_t i : indexes) {
+      const PlacedRecord& p = placed_[first + i];
+      log.info("records", "{}: TXT {} added in zone {} via {}", label_of(p.record), p.effective_name,
+               p.zone, p.component);
+    }
+  }
+  return {placed_.begin() + static_cast<std::ptrdiff_t>(first), placed_.end()};
+}
+
+propagation::CheckResult RecordPublisher::wait(const propagation::ProgressFn& progress) {
+  std::vector<propagation::Expectation> expectations;
+  for (const auto& p : placed_)
+    if (p.added && !p.removed) expectations.push_back({p.effective_name, p.record.value});
+  return checker_.wait(expectations, progress);
+}
+
+std::vector<std::string> RecordPublisher::cleanup() {
+  std::vector<std::string> errors;
+  auto& log = Logger::global();
+  std::map<plugins::ProviderInstance*, std::vector<PlacedRecord*>> groups;
+  for (auto& p : placed_) {
+    if (!p.added || p.removed) continue;
+    try {
+      groups[providers_.route(p.effective_name).first].push_back(&p);
+    } catch (const std::exception& e) {
+      errors.push_back(fmt::format("{} ({}): {}", p.effective_name, p.record.value, e.what()));
+    }
+  }
+  auto done = [&](PlacedRecord& p) {
+    p.removed = true;
+    try {
+      journal_.removed(journal_of(p));
+    } catch (const std::exception& e) {
+      // The record is gone; a journal line we could not write only causes a harmless retry.
+      log.warn("records", "journal: {}", e.what());
+    }
+  };
+  for (auto& [instance, records] : groups) {
+    std::vector<provider::TxtRecord> txts;
+    for (auto* p : records) txts.push_back(txt_of(*p));
+    try {
+      instance->remove_all(txts);
+      for (auto* p : records) done(*p);
+      log.info("records", "removed {} TXT value{} via {}", records.size(), records.size() == 1 ? "" : "s",
+               instance->component());
+      continue;
+    } catch (const std::exception& e) {
+      log.warn("records", "batch removal via {} failed ({}); removing one by one", instance->component(),
+               e.what());
+    }
+    for (auto* p : records) {
+      try {
+        instance->remove(txt_of(*p));
+        done(*p);
+      } catch (const std::exception& e) {
+        errors.push_back(fmt::format("{} ({}): {}", p->effective_name, p->component, e.what()));
+        log.error("records", "could not remove TXT {} via {}: {} — `dns01 cleanup --stale` retries it",
+                  p->effective_name, p->component, e.what());
+      }
+    }
+  }
+  return errors;
+}
+
+}  // namespace dns01::flow

@@ -142,6 +142,15 @@ CheckResult run_probes(Transport& transport, std::vector<Probe> probes, const Ch
   return result;
 }
 
+std::string describe_probe(const Probe& p) {
+  std::string where = (p.recursive ? "resolver " : "") + p.server.label();
+  if (p.state == ProbeState::seen)
+    return fmt::format("{}: {} seen after {} ms ({}, rtt {:.1f} ms)", where, p.name,
+                       p.seen_after ? p.seen_after->count() : 0, p.tcp ? "tcp" : "udp",
+                       static_cast<double>(p.rtt.count()) / 1000.0);
+  return fmt::format("{}: {} {} ({})", where, p.name, probe_state_name(p.state), p.detail);
+}
+
 PropagationError failure_error(const CheckResult& result, std::chrono::milliseconds timeout) {
   std::vector<std::string> lines;
   for (const auto& p : result.probes) {

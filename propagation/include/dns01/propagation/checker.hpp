@@ -74,6 +74,10 @@ struct CheckResult {
   std::size_t packets_sent = 0;           // DNS messages sent by the wait (discovery excluded)
 };
 
+// One progress line for a probe: "ns2.example.test (127.0.0.2:53): _acme-challenge.example.test
+// seen after 812 ms (udp, rtt 0.2 ms)" or "...: not yet (NXDOMAIN aa)".
+std::string describe_probe(const Probe& probe);
+
 // Called whenever a probe's state or detail changes.
 using ProgressFn = std::function<void(const Probe&)>;
 
