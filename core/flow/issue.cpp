@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <future>
 #include <set>
 #include <thread>
 
@@ -104,20 +105,15 @@ void preflight_routes(Session& s, const std::vector<std::string>& domains) {
   }
 }
 
-// Present, one wait, answer, poll; cleanup on every path.
-void solve(Session& s, acme::AcmeClient& client, RecordJournal& journal,
+// Present, one wait, answer, poll. On failure the records are removed before the error
+// propagates; on success the caller removes them (concurrently with finalization).
+void solve(Session& s, acme::AcmeClient& client, RecordPublisher& publisher,
            const std::vector<acme::Dns01Task>& tasks) {
   auto& log = Logger::global();
   auto& t = s.result.timings;
-  RecordPublisher publisher(s.providers, s.checker, journal);
   std::vector<ChallengeRecord> records;
   for (const auto& task : tasks)
     records.push_back({task.record_name, task.txt_value, (task.wildcard ? "*." : "") + task.domain});
-  auto cleanup = [&] {
-    PhaseTimer timer(t.cleanup);
-    auto errors = publisher.cleanup();
-    s.result.cleanup_errors.insert(s.result.cleanup_errors.end(), errors.begin(), errors.end());
-  };
   try {
     {
       PhaseTimer timer(t.present);
@@ -152,10 +148,11 @@ void solve(Session& s, acme::AcmeClient& client, RecordJournal& journal,
       }
     }
   } catch (...) {
-    cleanup();
+    PhaseTimer timer(t.cleanup);
+    auto errors = publisher.cleanup();
+    s.result.cleanup_errors.insert(s.result.cleanup_errors.end(), errors.begin(), errors.end());
     throw;
   }
-  cleanup();
 }
 
 std::string join(const std::vector<std::string>& v, const char* sep) { return fmt::format("{}", fmt::join(v, sep)); }
@@ -249,16 +246,25 @@ IssueResult issue(const Config& config, const IssueOptions& o) {
       log.info("acme", "{} authorization{} already valid (reused)", result.reused_authorizations,
                result.reused_authorizations == 1 ? "" : "s");
   }
-  if (!tasks.empty()) solve(s, *client, *journal, tasks);
-  check_stop("finalize the order");
-
+  RecordPublisher publisher(s.providers, s.checker, *journal);
+  if (!tasks.empty()) solve(s, *client, publisher, tasks);
+  // The records are not needed any more: remove them while the CA finalizes. The future's
+  // destructor waits for the removal, so it completes on every path out of this function.
+  std::future<void> removal = std::async(std::launch::async, [&] {
+    const auto begin = SteadyClock::now();
+    auto errors = publisher.cleanup();
+    result.cleanup_errors.insert(result.cleanup_errors.end(), errors.begin(), errors.end());
+    t.cleanup += std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - begin).count();
+  });
   std::vector<acme::CertificateChain> chains;
   {
     PhaseTimer timer(t.finalize);
+    check_stop("finalize the order");
     order = client->wait_order_ready(order.url);
     order = client->finalize(order, acme::make_csr(*cert_key, result.domains));
     chains = client->download_chains(order.certificate);
   }
+  removal.get();
   const acme::CertificateChain& chain = acme::select_chain(chains, o.preferred_chain);
   result.certificate = inspect_certificate(chain.pem, "the issued certificate");
   log.info("issue", "certificate issued: serial {}, valid until {}", result.certificate.serial,

@@ -35,7 +35,11 @@ namespace fs = std::filesystem;
 void ensure_private_dir(const fs::path& dir, mode_t mode = 0700);
 
 // Atomically replaces `path` with `data`, created with `mode` (umask does not widen it).
-void write_file_atomic(const fs::path& path, std::string_view data, mode_t mode);
+// `sync_dir = false` leaves the directory fsync to the caller (one fsync_dir after writing
+// several files in one directory).
+void write_file_atomic(const fs::path& path, std::string_view data, mode_t mode, bool sync_dir = true);
+// Makes renames in `dir` durable.
+void fsync_dir(const fs::path& dir);
 
 // Reads a whole file; StorageError if it cannot.
 std::string read_file(const fs::path& path);

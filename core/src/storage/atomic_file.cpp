@@ -26,12 +26,16 @@ namespace {
                          : (err == ENOSPC ? "free some disk space" : ""));
 }
 
+}  // namespace
+
 void fsync_dir(const fs::path& dir) {
   UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!fd) fail("open directory", dir, errno);
   // Makes the rename durable; some file systems refuse fsync on directories, which is harmless.
   if (::fsync(fd.get()) != 0 && errno != EINVAL) fail("sync directory", dir, errno);
 }
+
+namespace {
 
 std::string random_suffix() {
   static thread_local std::mt19937_64 rng{std::random_device{}()};
@@ -58,7 +62,7 @@ void ensure_private_dir(const fs::path& dir, mode_t mode) {
     fail("restrict directory permissions", dir, errno);
 }
 
-void write_file_atomic(const fs::path& path, std::string_view data, mode_t mode) {
+void write_file_atomic(const fs::path& path, std::string_view data, mode_t mode, bool sync_dir) {
   const fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
   const fs::path tmp = dir / fmt::format(".{}.{}.tmp", path.filename().string(), random_suffix());
   {
@@ -92,7 +96,7 @@ void write_file_atomic(const fs::path& path, std::string_view data, mode_t mode)
     ::unlink(tmp.c_str());
     fail("replace file", path, err);
   }
-  fsync_dir(dir);
+  if (sync_dir) fsync_dir(dir);
 }
 
 std::string read_file(const fs::path& path) {

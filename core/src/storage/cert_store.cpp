@@ -88,13 +88,15 @@ LineagePaths CertStore::save(const std::string& name, const CertificateFiles& fi
   for (int i = 0; i < 4; ++i) {
     const bool key = std::string_view(kKinds[i]) == "privkey";
     write_file_atomic(archive / fmt::format("{}{}.pem", kKinds[i], version), *contents[i],
-                      key ? 0600 : 0644);
+                      key ? 0600 : 0644, /*sync_dir=*/false);
   }
+  fsync_dir(archive);  // once for the four new names, before any link points at them
   // Each link switches atomically; the four switches are not one transaction (neither are
   // certbot's). Servers read the files when the deploy hook reloads them, after all four.
   for (const char* kind : {"privkey", "cert", "chain", "fullchain"})
     switch_symlink(fs::path("..") / ".." / "archive" / name / fmt::format("{}{}.pem", kind, version),
                    live / fmt::format("{}.pem", kind));
+  fsync_dir(live);
   return live_paths(dir_, name, version);
 }
 
