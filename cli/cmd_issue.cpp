@@ -101,7 +101,7 @@ void register_issue(CLI::App& app, Context& ctx) {
                   "ACME directory URL or shortcut: letsencrypt, letsencrypt-staging, zerossl, google, "
                   "google-staging, buypass, buypass-staging, actalis, sslcom (default: [acme] server, "
                   "else letsencrypt)");
-  cmd->add_option("--ca-bundle", a->ca_bundle, "Extra CA bundle (PEM) to trust for the ACME server (private CAs)")
+  cmd->add_option("--ca-bundle", a->ca_bundle, "CA bundle (PEM) the ACME server's certificate must chain to, instead of the system store (private CAs)")
       ->check(CLI::ExistingFile);
   cmd->add_option("--email", a->email, "Contact address for a new ACME account");
   cmd->add_flag("--agree-tos", a->agree_tos, "Agree to the CA's terms of service (needed to create an account)");
