@@ -41,12 +41,12 @@ class PhaseTimer {
   SteadyClock::time_point start_;
 };
 
-// --dry-run talks to the staging twin of a production shortcut.
+// --dry-run talks to the staging twin of a production CA, named by shortcut or by URL.
 std::string dry_run_server(const std::string& server) {
   static const std::pair<const char*, const char*> twins[] = {
       {"letsencrypt", "letsencrypt-staging"}, {"google", "google-staging"}, {"buypass", "buypass-staging"}};
   for (const auto& [prod, staging] : twins)
-    if (server == prod) return staging;
+    if (server == prod || server == acme::resolve_directory_url(prod)) return staging;
   return server;
 }
 

@@ -1,2 +1,386 @@
-// placeholder: filled in by its owner
-namespace dns01::flow {}
+// `dns01 renew`: due decisions and the renewal loop (renew.hpp).
+#include "dns01/flow/renew.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <exception>
+#include <map>
+#include <memory>
+#include <random>
+#include <set>
+#include <thread>
+
+#include "dns01/acme/ari.hpp"
+#include "dns01/acme/client.hpp"
+#include "dns01/flow/hooks.hpp"
+#include "dns01/http.hpp"
+#include "dns01/log.hpp"
+#include "dns01/signals.hpp"
+#include "dns01/storage.hpp"
+
+namespace dns01::flow {
+
+namespace {
+
+using Clock = std::chrono::system_clock;
+using std::chrono::duration_cast;
+
+long whole_days(Clock::duration d) { return static_cast<long>(std::chrono::floor<std::chrono::days>(d).count()); }
+
+std::string join(const std::vector<std::string>& v) { return fmt::format("{}", fmt::join(v, " ")); }
+
+RenewalDecision lifetime_rule(const CertInfo& cert, Clock::time_point now) {
+  RenewalDecision d;
+  const auto lifetime = cert.not_after - cert.not_before;
+  const auto left = cert.not_after - now;
+  // certbot 4: renew with a third of the lifetime left; short-lived certificates (< 10 days)
+  // at half, so a 6-day certificate is renewed with 3 days to spare.
+  const auto threshold = lifetime < std::chrono::days(10) ? lifetime / 2 : lifetime / 3;
+  d.due = left < threshold;
+  const long lifetime_days =
+      static_cast<long>(std::chrono::round<std::chrono::days>(lifetime).count());
+  if (left < Clock::duration::zero())
+    d.reason = fmt::format("expired {} days ago", whole_days(now - cert.not_after));
+  else
+    d.reason = fmt::format("{} of {} days left", whole_days(left), lifetime_days);
+  return d;
+}
+
+// The URL of a directory → its shortcut name when there is one, so issue() can map a dry run
+// to the staging twin exactly as it does for `dns01 issue --server letsencrypt --dry-run`.
+std::string server_for_issue(const std::string& url) {
+  for (const auto& s : acme::ca_shortcuts())
+    if (url == s.url) return s.name;
+  return url;
+}
+
+// Default RenewServices::renewal_info: one HTTP client and one directory fetch per CA for the
+// whole run, however many lineages it has.
+class RenewalInfoFetcher {
+ public:
+  std::optional<acme::RenewalInfo> operator()(const RenewalConfig& renewal, const CertInfo& cert) {
+    if (cert.ari_cert_id.empty()) return std::nullopt;
+    const std::string url = acme::resolve_directory_url(renewal.server);
+    const std::string key = url + "\n" + renewal.ca_bundle;
+    auto it = cas_.find(key);
+    if (it == cas_.end()) it = cas_.emplace(key, std::make_unique<Ca>(url, renewal.ca_bundle)).first;
+    Ca& ca = *it->second;
+    // An unreachable CA is tried once per run, not once per lineage (each try costs retries).
+    if (ca.unreachable) std::rethrow_exception(ca.unreachable);
+    try {
+      if (ca.client.directory().renewal_info.empty()) return std::nullopt;
+    } catch (const NetworkError&) {
+      ca.unreachable = std::current_exception();
+      throw;
+    }
+    return ca.client.renewal_info(cert.ari_cert_id);
+  }
+
+ private:
+  struct Ca {
+    Ca(const std::string& url, const std::string& ca_bundle)
+        : http(options(ca_bundle)),
+          // renewalInfo is an unauthenticated GET: the key is never used, but the client needs one.
+          client(http, acme::PrivateKey::generate(acme::KeyType::ec256), client_options(url)) {}
+    static HttpOptions options(const std::string& ca_bundle) {
+      HttpOptions o;
+      o.ca_bundle = ca_bundle;
+      o.ca_bundle_only = !ca_bundle.empty();  // the same trust as issue()
+      o.component = "acme";
+      return o;
+    }
+    static acme::AcmeClientOptions client_options(const std::string& url) {
+      acme::AcmeClientOptions o;
+      o.directory_url = url;
+      return o;
+    }
+    HttpClient http;
+    acme::AcmeClient client;
+    std::exception_ptr unreachable;
+  };
+  std::map<std::string, std::unique_ptr<Ca>> cas_;
+};
+
+void sleep_in_slices(std::chrono::milliseconds total) {
+  const auto end = std::chrono::steady_clock::now() + total;
+  while (std::chrono::steady_clock::now() < end && !stop_requested())
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+}
+
+std::vector<std::string> merged_hooks(const std::vector<std::string>& a, const std::vector<std::string>& b) {
+  std::vector<std::string> out = a;
+  for (const auto& h : b)
+    if (std::find(out.begin(), out.end(), h) == out.end()) out.push_back(h);
+  return out;
+}
+
+bool replaces_rejected(const AcmeError& e) {
+  // A CA may refuse `replaces` (the certificate was already replaced, e.g. after a manual
+  // issue, or it does not know it): renewing without it is still right.
+  const auto& p = e.problem();
+  return acme::is_problem(p, "alreadyReplaced") || p.status == 409 ||
+         (acme::is_problem(p, "malformed") && p.detail.find("replace") != std::string::npos);
+}
+
+class Renewer {
+ public:
+  Renewer(const Config& config, const RenewOptions& options, RenewServices services)
+      : config_(config), options_(options), services_(std::move(services)), store_(config.storage.dir) {}
+
+  RenewSummary run() {
+    summary_.dry_run = options_.dry_run;
+    summary_.force = options_.force;
+    std::vector<std::string> names;
+    if (!options_.cert_name.empty()) {
+      CertStore::check_name(options_.cert_name);
+      std::error_code ec;
+      if (!store_.current(options_.cert_name) &&
+          !std::filesystem::exists(store_.renewal_file(options_.cert_name), ec))
+        throw StorageError("find certificate",
+                           fmt::format("no certificate named '{}' in {}", options_.cert_name,
+                                       store_.dir().string()),
+                           "`dns01 certificates` lists the certificates");
+      names.push_back(options_.cert_name);
+    } else {
+      names = store_.lineages();
+    }
+    if (names.empty()) Logger::global().info("renew", "no certificates to renew in {}", store_.dir().string());
+    for (const auto& name : names) {
+      if (stop_requested()) break;
+      summary_.certificates.push_back(one(name));
+      if (summary_.certificates.back().error_category == ErrorCategory::interrupted) break;
+    }
+    if (attempted_) run_hooks(options_.post_hooks, "post",
+                              {{"RENEWED_DOMAINS", join(summary_.renewed_domains)},
+                               {"FAILED_DOMAINS", join(summary_.failed_domains)}});
+    return std::move(summary_);
+  }
+
+ private:
+  void run_hooks(const std::vector<std::string>& hooks, const char* kind,
+                 const std::map<std::string, std::string>& env) {
+    for (const auto& command : hooks) {
+      std::string error = run_hook({command, kind, env});
+      if (!error.empty()) {
+        Logger::global().error("hook", "{}", error);
+        summary_.hook_errors.push_back(std::move(error));
+      }
+    }
+  }
+
+  void random_sleep_once() {
+    if (!options_.random_sleep || slept_) return;
+    slept_ = true;
+    std::mt19937 rng{std::random_device{}()};
+    const auto seconds = std::uniform_int_distribution<int>(1, 480)(rng);
+    Logger::global().info("renew", "--random-sleep: waiting {} s before contacting the CA", seconds);
+    services_.sleep(std::chrono::seconds(seconds));
+    if (stop_requested()) throw InterruptedError("random sleep before renewal");
+  }
+
+  void fail(LineageOutcome& out, const Error& e) {
+    out.status = "failed";
+    out.error_category = e.category();
+    out.error = error_object(e);
+    Logger::global().error("renew", "{}: {}", out.cert_name, Redactor::global().apply(e.what()));
+    summary_.failed_domains.insert(summary_.failed_domains.end(), out.domains.begin(), out.domains.end());
+  }
+
+  LineageOutcome one(const std::string& name) {
+    LineageOutcome out;
+    out.cert_name = name;
+    auto& log = Logger::global();
+    try {
+      const RenewalConfig renewal = load_renewal(store_, name);
+      out.domains = renewal.domains;
+      const auto paths = store_.current(name);
+      if (!paths)
+        throw StorageError("read certificate", fmt::format("{} has no live/{}/cert.pem", store_.dir().string(), name),
+                           "issue it again with dns01 issue");
+      const CertInfo cert = inspect_certificate(read_file(paths->cert), paths->cert.string());
+      out.certificate = cert;
+
+      std::optional<acme::RenewalInfo> ari;
+      std::string ari_failure;
+      // Also with --force: the answer tells whether the CA takes `replaces`.
+      if (!options_.dry_run) {
+        random_sleep_once();
+        try {
+          ari = services_.renewal_info(renewal, cert);
+        } catch (const Error& e) {
+          // ARI is advice: without it the lifetime rule still renews in time.
+          ari_failure = Redactor::global().apply(e.what());
+          log.warn("renew", "{}: renewal info unavailable, using the lifetime rule: {}", name, ari_failure);
+        }
+      }
+      RenewalDecision decision = renewal_due(cert, ari, services_.now());
+      if (!ari_failure.empty()) decision.reason = fmt::format("ARI unavailable; {}", decision.reason);
+      if (options_.force) decision = {true, "forced", false, std::nullopt};
+      else if (options_.dry_run) decision = {true, fmt::format("dry run; {}", decision.reason), false, std::nullopt};
+      out.reason = decision.reason;
+      out.ari = decision.ari;
+      out.renewal_time = decision.renewal_time;
+      if (!decision.due) {
+        out.status = "not_due";
+        log.info("renew", "{}: not due ({})", name, decision.reason);
+        return out;
+      }
+
+      log.info("renew", "{}: renewing ({})", name, decision.reason);
+      if (!attempted_) {
+        attempted_ = true;
+        run_hooks(options_.pre_hooks, "pre", {});
+      }
+      random_sleep_once();
+      IssueOptions io = issue_options_for(config_, renewal);
+      io.dry_run = options_.dry_run;
+      io.deploy_hooks = merged_hooks(renewal.deploy_hooks, options_.deploy_hooks);
+      // A dry run must not mark the live certificate as replaced at the CA.
+      if (!options_.dry_run && ari) io.replaces = cert.ari_cert_id;
+      IssueResult result;
+      try {
+        result = services_.issue(config_, io);
+      } catch (const AcmeError& e) {
+        if (io.replaces.empty() || !replaces_rejected(e)) throw;
+        log.warn("renew", "{}: the CA refused 'replaces' ({}); ordering without it", name,
+                 Redactor::global().apply(e.what()));
+        io.replaces.clear();
+        result = services_.issue(config_, io);
+      }
+      out.status = options_.dry_run ? "dry_run" : "renewed";
+      out.result = result.to_json();
+      summary_.renewed_domains.insert(summary_.renewed_domains.end(), out.domains.begin(), out.domains.end());
+    } catch (const Error& e) {
+      fail(out, e);
+    } catch (const std::exception& e) {
+      fail(out, Error(ErrorCategory::internal, "renew", fmt::format("renew {}", name), e.what(),
+                      "please report this with the -vv output"));
+    }
+    return out;
+  }
+
+  const Config& config_;
+  const RenewOptions& options_;
+  RenewServices services_;
+  CertStore store_;
+  RenewSummary summary_;
+  bool attempted_ = false;
+  bool slept_ = false;
+};
+
+}  // namespace
+
+RenewalDecision renewal_due(const CertInfo& cert, const std::optional<acme::RenewalInfo>& ari,
+                            Clock::time_point now, double u) {
+  if (!ari) return lifetime_rule(cert, now);
+  RenewalDecision d;
+  d.ari = true;
+  const auto when = acme::choose_renewal_time(*ari, now, u);
+  d.renewal_time = when;
+  d.due = now >= when;
+  const std::string start = acme::format_rfc3339(ari->window_start);
+  if (d.due)
+    d.reason = fmt::format("ARI window opened {}", start);
+  else if (now < ari->window_start)
+    d.reason = fmt::format("ARI window starts {}", start);
+  else
+    d.reason = fmt::format("ARI window opened {}, renewal planned at {}", start, acme::format_rfc3339(when));
+  return d;
+}
+
+RenewalDecision renewal_due(const CertInfo& cert, const std::optional<acme::RenewalInfo>& ari,
+                            Clock::time_point now) {
+  std::mt19937_64 rng{std::random_device{}()};
+  return renewal_due(cert, ari, now, std::uniform_real_distribution<double>(0.0, 1.0)(rng));
+}
+
+IssueOptions issue_options_for(const Config& config, const RenewalConfig& r) {
+  IssueOptions o;
+  o.domains = r.domains;
+  o.cert_name = r.cert_name;
+  o.server = server_for_issue(r.server);
+  o.ca_bundle = r.ca_bundle;
+  o.key_type = r.key_type;
+  o.reuse_key = r.reuse_key;
+  o.email = r.email;
+  o.profile = r.profile;
+  o.preferred_chain = r.preferred_chain;
+  o.eab_kid = r.eab_kid;
+  // The MAC key lives only in dns01.toml: usable when it belongs to the same key id.
+  if (!r.eab_kid.empty() && r.eab_kid == config.acme.eab_kid) o.eab_hmac_key = config.acme.eab_hmac_key;
+  o.deploy_hooks = r.deploy_hooks;
+  o.agree_tos = true;  // the account was created (terms agreed) at first issuance
+  return o;
+}
+
+bool RenewSummary::ok() const {
+  return std::none_of(certificates.begin(), certificates.end(),
+                      [](const LineageOutcome& o) { return o.status == "failed"; });
+}
+
+int RenewSummary::exit_code() const {
+  for (const auto& o : certificates)
+    if (o.status == "failed") return dns01::exit_code(o.error_category.value_or(ErrorCategory::internal));
+  return 0;
+}
+
+nlohmann::json RenewSummary::to_json() const {
+  auto time_or_null = [](const std::optional<Clock::time_point>& t) {
+    return t ? nlohmann::json(acme::format_rfc3339(*t)) : nlohmann::json();
+  };
+  nlohmann::json list = nlohmann::json::array();
+  const auto now = Clock::now();
+  for (const auto& o : certificates) {
+    nlohmann::json j = {{"cert_name", o.cert_name},
+                        {"status", o.status},
+                        {"reason", o.reason},
+                        {"domains", o.domains},
+                        {"not_after", o.certificate ? time_or_null(o.certificate->not_after) : nlohmann::json()},
+                        {"days_left", o.certificate ? nlohmann::json(days_left(*o.certificate, now)) : nlohmann::json()},
+                        {"ari", o.ari},
+                        {"renewal_time", time_or_null(o.renewal_time)},
+                        {"result", o.result ? *o.result : nlohmann::json()},
+                        {"error", o.error}};
+    list.push_back(std::move(j));
+  }
+  nlohmann::json j = {{"ok", ok()},
+                      {"dry_run", dry_run},
+                      {"force", force},
+                      {"certificates", std::move(list)},
+                      {"renewed_domains", renewed_domains},
+                      {"failed_domains", failed_domains},
+                      {"hook_errors", hook_errors}};
+  for (const auto& o : certificates)
+    if (o.status == "failed") {
+      j["error"] = o.error;
+      break;
+    }
+  return j;
+}
+
+nlohmann::json error_object(const Error& e) {
+  auto& redactor = Redactor::global();
+  return {{"category", category_name(e.category())},
+          {"exit_code", exit_code(e.category())},
+          {"message", redactor.apply(e.what())},
+          {"hint", redactor.apply(e.hint())}};
+}
+
+RenewSummary renew(const Config& config, const RenewOptions& options, RenewServices services) {
+  if (!services.issue) services.issue = [](const Config& c, const IssueOptions& o) { return issue(c, o); };
+  if (!services.renewal_info) {
+    auto fetcher = std::make_shared<RenewalInfoFetcher>();
+    services.renewal_info = [fetcher](const RenewalConfig& r, const CertInfo& c) { return (*fetcher)(r, c); };
+  }
+  if (!services.now) services.now = [] { return Clock::now(); };
+  if (!services.sleep) services.sleep = sleep_in_slices;
+  return Renewer(config, options, std::move(services)).run();
+}
+
+RenewSummary renew(const Config& config, const RenewOptions& options) {
+  return renew(config, options, RenewServices{});
+}
+
+}  // namespace dns01::flow

@@ -1,2 +1,179 @@
-// placeholder: filled in by its owner
-namespace dns01::flow {}
+// renewal/<name>.toml read and write (renewal.hpp).
+#include "dns01/flow/renewal.hpp"
+
+#include <fmt/format.h>
+#include <toml++/toml.h>
+
+#include <algorithm>
+#include <optional>
+
+#include "dns01/config.hpp"
+#include "dns01/error.hpp"
+#include "dns01/version.hpp"
+
+namespace dns01::flow {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::vector<std::string>& known_keys() {
+  static const std::vector<std::string> keys = {
+      "version", "domains", "server", "ca_bundle", "key_type", "reuse_key", "email",
+      "profile", "preferred_chain", "eab_kid", "deploy_hooks", "config"};
+  return keys;
+}
+
+// A TOML basic string: the few escapes TOML requires, control characters as \uXXXX.
+std::string quote(std::string_view s) {
+  std::string out = "\"";
+  for (char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      case '\r': out += "\\r"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+          out += fmt::format("\\u{:04x}", static_cast<unsigned>(static_cast<unsigned char>(c)));
+        else
+          out += c;
+    }
+  }
+  return out + "\"";
+}
+
+std::string quote_list(const std::vector<std::string>& items) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < items.size(); ++i) out += (i ? ", " : "") + quote(items[i]);
+  return out + "]";
+}
+
+// Collects every problem of the file so one error lists them all, like the main config.
+struct Reader {
+  std::string file;
+  std::vector<ConfigIssue> issues;
+
+  void add(const toml::source_region& where, std::string message) {
+    issues.push_back({file, static_cast<int>(where.begin.line), static_cast<int>(where.begin.column),
+                      std::move(message)});
+  }
+
+  void string(const toml::table& root, const char* key, std::string& out) {
+    const toml::node* node = root.get(key);
+    if (node == nullptr) return;
+    if (auto v = node->value<std::string>(); v && node->is_string())
+      out = *v;
+    else
+      add(node->source(), fmt::format("'{}' must be a string", key));
+  }
+
+  void boolean(const toml::table& root, const char* key, bool& out) {
+    const toml::node* node = root.get(key);
+    if (node == nullptr) return;
+    if (node->is_boolean())
+      out = *node->value<bool>();
+    else
+      add(node->source(), fmt::format("'{}' must be true or false", key));
+  }
+
+  void list(const toml::table& root, const char* key, std::vector<std::string>& out) {
+    const toml::node* node = root.get(key);
+    if (node == nullptr) return;
+    const toml::array* arr = node->as_array();
+    if (arr == nullptr) {
+      add(node->source(), fmt::format("'{}' must be an array of strings", key));
+      return;
+    }
+    out.clear();
+    for (const auto& item : *arr) {
+      if (!item.is_string()) {
+        add(item.source(), fmt::format("'{}' must hold strings only", key));
+        continue;
+      }
+      out.push_back(*item.value<std::string>());
+    }
+  }
+};
+
+}  // namespace
+
+void save_renewal(const CertStore& store, const RenewalConfig& r) {
+  CertStore::check_name(r.cert_name);
+  std::string text = fmt::format("# written by dns01 {} — edit with care\n", kVersion);
+  text += "version = 1\n";
+  text += fmt::format("domains = {}\n", quote_list(r.domains));
+  text += fmt::format("server = {}\n", quote(r.server));
+  text += fmt::format("ca_bundle = {}\n", quote(r.ca_bundle));
+  text += fmt::format("key_type = {}\n", quote(r.key_type));
+  text += fmt::format("reuse_key = {}\n", r.reuse_key ? "true" : "false");
+  text += fmt::format("email = {}\n", quote(r.email));
+  text += fmt::format("profile = {}\n", quote(r.profile));
+  text += fmt::format("preferred_chain = {}\n", quote(r.preferred_chain));
+  text += fmt::format("eab_kid = {}  # the MAC key is never stored here: it stays in dns01.toml\n",
+                      quote(r.eab_kid));
+  text += fmt::format("deploy_hooks = {}\n", quote_list(r.deploy_hooks));
+  text += fmt::format("config = {}  # the config used at issuance (informational)\n", quote(r.config));
+  const fs::path path = store.renewal_file(r.cert_name);
+  ensure_private_dir(path.parent_path());
+  write_file_atomic(path, text, 0600);
+}
+
+RenewalConfig load_renewal(const CertStore& store, const std::string& cert_name) {
+  CertStore::check_name(cert_name);
+  const fs::path path = store.renewal_file(cert_name);
+  std::error_code ec;
+  if (!fs::exists(path, ec))
+    throw StorageError("read renewal file",
+                       fmt::format("{} does not exist: certificate '{}' has no renewal settings",
+                                   path.string(), cert_name),
+                       "issue it first with dns01 issue");
+  const std::string text = read_file(path);
+
+  Reader reader{path.string(), {}};
+  toml::table root;
+  try {
+    root = toml::parse(text, path.string());
+  } catch (const toml::parse_error& e) {
+    reader.add(e.source(), fmt::format("TOML syntax error: {}", e.description()));
+    throw ConfigError(std::move(reader.issues), "fix the renewal file or issue the certificate again");
+  }
+
+  RenewalConfig r;
+  r.cert_name = cert_name;
+  for (auto&& [k, node] : root) {
+    const std::string key(k.str());
+    const auto& keys = known_keys();
+    if (std::find(keys.begin(), keys.end(), key) != keys.end()) continue;
+    std::string message = fmt::format("unknown key '{}' in the renewal file", key);
+    if (auto near = did_you_mean(key, keys)) message += fmt::format(" (did you mean '{}'?)", *near);
+    reader.add(k.source(), std::move(message));
+  }
+  if (const toml::node* v = root.get("version")) {
+    if (!v->is_integer() || *v->value<std::int64_t>() != 1)
+      reader.add(v->source(), "'version' must be 1 (written by a newer dns01?)");
+  }
+  reader.list(root, "domains", r.domains);
+  reader.string(root, "server", r.server);
+  reader.string(root, "ca_bundle", r.ca_bundle);
+  reader.string(root, "key_type", r.key_type);
+  reader.boolean(root, "reuse_key", r.reuse_key);
+  reader.string(root, "email", r.email);
+  reader.string(root, "profile", r.profile);
+  reader.string(root, "preferred_chain", r.preferred_chain);
+  reader.string(root, "eab_kid", r.eab_kid);
+  reader.list(root, "deploy_hooks", r.deploy_hooks);
+  reader.string(root, "config", r.config);
+
+  if (!root.contains("domains") || (root.get("domains")->is_array() && r.domains.empty()))
+    reader.issues.push_back({path.string(), 0, 0, "'domains' must list at least one name"});
+  const toml::node* server = root.get("server");
+  if (r.server.empty() && (server == nullptr || server->is_string()))
+    reader.issues.push_back({path.string(), 0, 0, "'server' (the CA directory URL) is missing"});
+  if (!reader.issues.empty())
+    throw ConfigError(std::move(reader.issues), "fix the renewal file or issue the certificate again");
+  return r;
+}
+
+}  // namespace dns01::flow

@@ -1,0 +1,81 @@
+#include <catch2/catch.hpp>
+
+#include <signal.h>
+
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "dns01/flow/hooks.hpp"
+#include "temp_dir.hpp"
+
+using namespace dns01;
+using namespace dns01::flow;
+
+namespace {
+std::string slurp(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+}  // namespace
+
+TEST_CASE("a hook that exits 0 succeeds, its output is logged not returned", "[flow]") {
+  CHECK(run_hook({"echo hello; echo oops >&2", "deploy", {}, std::chrono::seconds(10)}).empty());
+}
+
+TEST_CASE("a failing hook is reported, never thrown", "[flow]") {
+  const std::string error = run_hook({"exit 3", "deploy", {}, std::chrono::seconds(10)});
+  CHECK(error == "deploy hook 'exit 3' exited with 3");
+  CHECK(run_hook({"no-such-command-dns01", "post", {}, std::chrono::seconds(10)}).find("127") != std::string::npos);
+  CHECK(run_hook({"kill -9 $$", "pre", {}, std::chrono::seconds(10)}) == "pre hook 'kill -9 $$' was killed by signal 9");
+}
+
+TEST_CASE("hooks get the process environment plus their variables, stdin empty", "[flow]") {
+  test::TempDir dir;
+  const auto out = dir / "env.txt";
+  ::setenv("DNS01_TEST_INHERITED", "inherited", 1);
+  ::setenv("RENEWED_DOMAINS", "stale value", 1);
+  const std::string cmd = "printf '%s|%s|%s|' \"$RENEWED_LINEAGE\" \"$RENEWED_DOMAINS\" "
+                          "\"$DNS01_TEST_INHERITED\" > " + out.string() + "; cat >> " + out.string();
+  CHECK(run_hook({cmd, "deploy",
+                  {{"RENEWED_LINEAGE", "/var/lib/dns01/live/a.test"}, {"RENEWED_DOMAINS", "a.test *.a.test"}},
+                  std::chrono::seconds(10)})
+            .empty());
+  ::unsetenv("RENEWED_DOMAINS");
+  ::unsetenv("DNS01_TEST_INHERITED");
+  CHECK(slurp(out) == "/var/lib/dns01/live/a.test|a.test *.a.test|inherited|");
+}
+
+TEST_CASE("a hung hook is killed with everything it started", "[flow]") {
+  test::TempDir dir;
+  const auto pidfile = dir / "child.pid";
+  // The background sleep holds the output pipe open and is in the hook's process group.
+  const std::string cmd = "sleep 30 & echo $! > " + pidfile.string() + "; wait";
+  const auto start = std::chrono::steady_clock::now();
+  const std::string error = run_hook({cmd, "post", {}, std::chrono::milliseconds(400)});
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(20));
+  CHECK(error.find("post hook") == 0);
+  CHECK(error.find("was killed after 400ms") != std::string::npos);
+  const pid_t child = std::stoi(slurp(pidfile));
+  // Killed by SIGKILL: gone (or a zombie reaped by init) within a moment.
+  bool gone = false;
+  for (int i = 0; i < 100 && !gone; ++i) {
+    std::ifstream stat("/proc/" + std::to_string(child) + "/stat");
+    std::string text;
+    std::getline(stat, text);
+    gone = !stat || text.find(") Z") != std::string::npos;
+    if (!gone) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  CHECK(gone);
+}
+
+TEST_CASE("a background process keeping the pipe open does not hold a finished hook", "[flow]") {
+  test::TempDir dir;
+  const auto pidfile = dir / "bg.pid";
+  const auto start = std::chrono::steady_clock::now();
+  CHECK(run_hook({"sleep 5 & echo $! > " + pidfile.string(), "deploy", {}, std::chrono::seconds(10)}).empty());
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(4));
+  ::kill(std::stoi(slurp(pidfile)), SIGKILL);
+}
