@@ -44,6 +44,9 @@ int main(int argc, char** argv) {
   app.footer(kExitCodes);
   app.set_version_flag("--version", std::string("dns01 ") + dns01::kVersion);
   app.require_subcommand(1);
+  // Subcommands created below inherit this: global options work after the verb too
+  // (`dns01 issue --config F ...`, `dns01 config check --json`).
+  app.fallthrough();
   auto& g = ctx.global;
   app.add_option("--config", g.config,
                  "Configuration file (default: $DNS01_CONFIG, ./dns01.toml, /etc/dns01/dns01.toml)");

@@ -5,6 +5,7 @@ temporary files. Independent of conftest.py fixtures on purpose.
 """
 
 import json
+import re
 import os
 import stat
 import subprocess
@@ -201,11 +202,22 @@ def test_world_readable_secret_file_refused_then_allowed(tmp_path):
     assert stat.S_IMODE(os.stat(loose).st_mode) == 0o644
 
 
-def test_example_config_is_valid(tmp_path):
-    # examples/dns01.toml documents every key; it must stay valid. Its secret file is replaced by
-    # a _FILE variable, which wins over the file's secret_file.
+EXAMPLE_CONFIGS = sorted(
+    os.path.relpath(os.path.join(d, f), REPO)
+    for d, _, files in os.walk(os.path.join(REPO, 'examples')) for f in files if f.endswith('.toml'))
+
+
+@pytest.mark.parametrize('example', EXAMPLE_CONFIGS)
+def test_example_config_is_valid(tmp_path, example):
+    # Every example config must stay valid. Their secret files and CA bundles point at /etc paths
+    # that do not exist here: _FILE variables (which win over the file's secret_file) and
+    # DNS01_ACME_CA_BUNDLE stand in for them.
     secret = write(tmp_path / 'tsig', 'c2VjcmV0LXRzaWc=\n')
-    example = os.path.join(REPO, 'examples', 'dns01.toml')
-    r = run(['--config', example, 'config', 'check'], tmp_path,
-            {'DNS01_PROVIDERS_INTERNAL_SECRET_FILE': str(secret)})
+    bundle = write(tmp_path / 'ca.pem', '-----BEGIN CERTIFICATE-----\n')
+    text = open(os.path.join(REPO, example)).read()
+    tables = re.findall(r'^\[providers\.(\w+)\]', text, re.M)
+    env = {'DNS01_PROVIDERS_%s_SECRET_FILE' % name.upper(): str(secret) for name in tables}
+    if re.search(r'^ca_bundle = "', text, re.M):
+        env['DNS01_ACME_CA_BUNDLE'] = str(bundle)
+    r = run(['--config', os.path.join(REPO, example), 'config', 'check'], tmp_path, env)
     assert r.returncode == 0, r.stderr
