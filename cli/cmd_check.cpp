@@ -12,6 +12,7 @@
 
 #include "commands.hpp"
 #include "dns01/error.hpp"
+#include "dns01/json.hpp"
 #include "dns01/log.hpp"
 #include "dns01/signals.hpp"
 #include "dns01/propagation/propagation.hpp"
@@ -141,7 +142,7 @@ int run_check(const CheckArgs& args, Context& ctx) {
   if (!ctx.global.json) throw error;
   // One object on stdout holding both the per-server result and the error.
   auto j = to_json(result, records);
-  j["error"] = error_json(error);
+  j["error"] = json::error_json(error);
   std::puts(j.dump().c_str());
   print_error(error);
   return exit_code(error.category());

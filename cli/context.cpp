@@ -19,14 +19,6 @@ const Config& Context::config() {
   return *config_;
 }
 
-nlohmann::json error_json(const Error& e) {
-  auto& redactor = Redactor::global();
-  return {{"category", category_name(e.category())},
-          {"exit_code", exit_code(e.category())},
-          {"message", redactor.apply(e.what())},
-          {"hint", redactor.apply(e.hint())}};
-}
-
 void print_error(const Error& e) {
   auto& redactor = Redactor::global();
   std::string text = fmt::format("dns01: error: {}\n", e.what());

@@ -39,8 +39,6 @@ class Context {
   std::optional<Config> config_;
 };
 
-// The error as a JSON object {category, exit_code, message, hint}, redacted, for --json output.
-nlohmann::json error_json(const Error& e);
 // Prints the error on stderr ("dns01: error: ..." and "dns01: hint: ..."), redacted.
 void print_error(const Error& e);
 

@@ -10,6 +10,7 @@
 #include "commands.hpp"
 #include "context.hpp"
 #include "dns01/error.hpp"
+#include "dns01/json.hpp"
 #include "dns01/log.hpp"
 #include "dns01/version.hpp"
 
@@ -30,7 +31,7 @@ constexpr const char* kExitCodes =
 
 void report(const dns01::Error& e, bool json) {
   // Machines get the error as JSON on stdout too, so CI jobs can parse one object.
-  if (json) std::puts(nlohmann::json{{"ok", false}, {"error", dns01::cli::error_json(e)}}.dump().c_str());
+  if (json) std::puts(nlohmann::json{{"ok", false}, {"error", dns01::json::error_json(e)}}.dump().c_str());
   dns01::cli::print_error(e);
 }
 

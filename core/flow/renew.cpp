@@ -16,6 +16,7 @@
 #include "dns01/acme/client.hpp"
 #include "dns01/flow/hooks.hpp"
 #include "dns01/http.hpp"
+#include "dns01/json.hpp"
 #include "dns01/log.hpp"
 #include "dns01/signals.hpp"
 #include "dns01/storage.hpp"
@@ -183,7 +184,7 @@ class Renewer {
   void fail(LineageOutcome& out, const Error& e) {
     out.status = "failed";
     out.error_category = e.category();
-    out.error = error_object(e);
+    out.error = json::error_json(e);
     Logger::global().error("renew", "{}: {}", out.cert_name, Redactor::global().apply(e.what()));
     summary_.failed_domains.insert(summary_.failed_domains.end(), out.domains.begin(), out.domains.end());
   }
@@ -358,14 +359,6 @@ nlohmann::json RenewSummary::to_json() const {
       break;
     }
   return j;
-}
-
-nlohmann::json error_object(const Error& e) {
-  auto& redactor = Redactor::global();
-  return {{"category", category_name(e.category())},
-          {"exit_code", exit_code(e.category())},
-          {"message", redactor.apply(e.what())},
-          {"hint", redactor.apply(e.hint())}};
 }
 
 RenewSummary renew(const Config& config, const RenewOptions& options, RenewServices services) {

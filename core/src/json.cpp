@@ -118,4 +118,12 @@ std::optional<bool> opt_bool(const Json& obj, std::string_view key, const Contex
   return v->get<bool>();
 }
 
+Json error_json(const Error& e) {
+  auto& redactor = Redactor::global();
+  return {{"category", category_name(e.category())},
+          {"exit_code", exit_code(e.category())},
+          {"message", redactor.apply(e.what())},
+          {"hint", redactor.apply(e.hint())}};
+}
+
 }  // namespace dns01::json

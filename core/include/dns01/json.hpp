@@ -43,4 +43,8 @@ std::optional<std::string> opt_string(const Json& obj, std::string_view key, con
 std::optional<std::int64_t> opt_int(const Json& obj, std::string_view key, const Context& ctx);
 std::optional<bool> opt_bool(const Json& obj, std::string_view key, const Context& ctx);
 
+// An error as the JSON object of `--json` results: {category, exit_code, message, hint},
+// with secrets redacted (Redactor::global()).
+Json error_json(const Error& e);
+
 }  // namespace dns01::json

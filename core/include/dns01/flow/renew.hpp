@@ -101,7 +101,4 @@ IssueOptions issue_options_for(const Config& config, const RenewalConfig& renewa
 RenewSummary renew(const Config& config, const RenewOptions& options);
 RenewSummary renew(const Config& config, const RenewOptions& options, RenewServices services);
 
-// {category, exit_code, message, hint}, redacted: the JSON form of an error used in results.
-nlohmann::json error_object(const Error& e);
-
 }  // namespace dns01::flow
