@@ -85,9 +85,8 @@ std::pair<std::string, std::string> split_chain(const std::string& pem) {
   return {leaf, rest};
 }
 
+// What the steps of one issuance share.
 struct Session {
-  const Config& config;
-  const IssueOptions& options;
   IssueResult& result;
   CertStore store;
   plugins::ProviderSet providers;
@@ -181,7 +180,7 @@ IssueResult issue(const Config& config, const IssueOptions& o) {
                         config.source.empty() ? "no configuration file was found, so no DNS provider is configured"
                                               : fmt::format("{} has no [providers.<name>] table", config.source.string()),
                         "add a provider table (docs/configuration.md) or name the file with --config / $DNS01_CONFIG");
-    session.emplace(Session{config, o, result, CertStore(config.storage.dir),
+    session.emplace(Session{result, CertStore(config.storage.dir),
                             plugins::ProviderSet::load(config.providers), propagation::Checker(config.propagation)});
     session->checker.options().cancelled = [] { return stop_requested(); };
     preflight_routes(*session, result.domains);
