@@ -1,6 +1,7 @@
 // Hook records: one JSON file per presented value under <storage>/journal/hooks/ (see the
 // header for why these are not flock'd run journals).
 #include "dns01/flow/hook_records.hpp"
+#include "dns01/flow/records.hpp"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -211,19 +212,11 @@ HookRecord present_hook_record(HookRecordStore& store, plugins::ProviderSet& pro
   r.value = request.value;
   r.owner_pid = request.owner_pid;
   // Resolve and route before anything is written: a zone no provider serves fails here.
-  prop::Target target;
-  try {
-    target = checker.resolve(r.record_name);
-  } catch (const PropagationError&) {
-    // A name in no zone the nameservers know is most often a name no provider serves either:
-    // say that (ConfigError from route) rather than "no SOA found".
-    providers.route(r.record_name);
-    throw;
-  }
-  r.effective_name = target.effective_name.empty() ? r.record_name : target.effective_name;
-  auto [instance, zone] = providers.route(r.effective_name);
+  Placement where = place_record(providers, checker, r.record_name);
+  auto* instance = where.instance;
+  r.effective_name = std::move(where.effective_name);
   r.provider = instance->config().name;
-  r.zone = zone;
+  r.zone = std::move(where.zone);
   store.save(r);  // before the add: a process killed after the add leaves a file to sweep
   if (r.effective_name != r.record_name)
     Logger::global().info(kComponent, "{} is a CNAME: writing {}", r.record_name, r.effective_name);

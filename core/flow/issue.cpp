@@ -13,7 +13,7 @@
 #include "dns01/flow/accounts.hpp"
 #include "dns01/flow/hooks.hpp"
 #include "dns01/flow/records.hpp"
-#include "dns01/flow/renewal.hpp"
+#include "dns01/flow/renew.hpp"
 #include "dns01/journal.hpp"
 #include "dns01/log.hpp"
 #include "dns01/plugins/loader.hpp"
@@ -99,8 +99,7 @@ void preflight_routes(Session& s, const std::vector<std::string>& domains) {
   for (const auto& d : domains) {
     std::string base = d.starts_with("*.") ? d.substr(2) : d;
     if (!seen.insert(base).second) continue;
-    auto target = s.checker.resolve("_acme-challenge." + base);
-    s.providers.route(target.effective_name.empty() ? "_acme-challenge." + base : target.effective_name);
+    place_record(s.providers, s.checker, "_acme-challenge." + base);
   }
 }
 
@@ -279,20 +278,7 @@ IssueResult issue(const Config& config, const IssueOptions& o) {
     CertificateFiles files{leaf, rest, leaf + rest, cert_key->to_pem()};
     result.paths = s.store.save(result.cert_name, files);
     result.version = result.paths.version;
-    RenewalConfig renewal;
-    renewal.cert_name = result.cert_name;
-    renewal.domains = result.domains;
-    renewal.server = result.directory_url;
-    renewal.ca_bundle = o.ca_bundle;
-    renewal.key_type = acme::key_type_name(cert_key->type());
-    renewal.reuse_key = o.reuse_key;
-    renewal.email = o.email;
-    renewal.profile = o.profile;
-    renewal.preferred_chain = o.preferred_chain;
-    renewal.eab_kid = o.eab_kid;
-    renewal.deploy_hooks = o.deploy_hooks;
-    renewal.config = config.source.string();
-    save_renewal(s.store, renewal);
+    save_renewal(s.store, renewal_config_for(config, o, result, acme::key_type_name(cert_key->type())));
     log.info("issue", "stored as {} (version {})", result.paths.live_dir.string(), result.version);
   }
   if (!o.deploy_hooks.empty()) {

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <map>
+#include <tuple>
 
 #include "dns01/log.hpp"
 #include "dns01/signals.hpp"
@@ -21,6 +22,22 @@ JournalRecord journal_of(const PlacedRecord& p) {
 }
 
 }  // namespace
+
+Placement place_record(plugins::ProviderSet& providers, propagation::Checker& checker,
+                       const std::string& record_name) {
+  propagation::Target target;
+  try {
+    target = checker.resolve(record_name);
+  } catch (const PropagationError&) {
+    providers.route(record_name);  // ConfigError "no provider serves ..." says more than "no SOA"
+    throw;
+  }
+  Placement p;
+  p.effective_name = target.effective_name.empty() ? record_name : target.effective_name;
+  p.cname_chain = std::move(target.cname_chain);
+  std::tie(p.instance, p.zone) = providers.route(p.effective_name);
+  return p;
+}
 
 RecordPublisher::RecordPublisher(plugins::ProviderSet& providers, propagation::Checker& checker,
                                  RecordJournal& journal)
@@ -43,11 +60,11 @@ std::vector<PlacedRecord> RecordPublisher::present(const std::vector<ChallengeRe
   for (const auto& r : records) {
     PlacedRecord p;
     p.record = r;
-    propagation::Target target = checker_.resolve(r.record_name);
-    p.effective_name = target.effective_name.empty() ? r.record_name : target.effective_name;
-    p.cname_chain = target.cname_chain;
-    auto [instance, zone] = providers_.route(p.effective_name);
-    p.zone = zone;
+    Placement where = place_record(providers_, checker_, r.record_name);
+    auto* instance = where.instance;
+    p.effective_name = std::move(where.effective_name);
+    p.cname_chain = std::move(where.cname_chain);
+    p.zone = std::move(where.zone);
     p.provider = instance->config().name;
     p.component = instance->component();
     if (p.effective_name != r.record_name)

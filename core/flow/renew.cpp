@@ -297,6 +297,24 @@ RenewalDecision renewal_due(const CertInfo& cert, const std::optional<acme::Rene
   return renewal_due(cert, ari, now, std::uniform_real_distribution<double>(0.0, 1.0)(rng));
 }
 
+RenewalConfig renewal_config_for(const Config& config, const IssueOptions& o, const IssueResult& result,
+                                 const std::string& key_type) {
+  RenewalConfig r;
+  r.cert_name = result.cert_name;
+  r.domains = result.domains;
+  r.server = result.directory_url;
+  r.ca_bundle = o.ca_bundle;
+  r.key_type = key_type;
+  r.reuse_key = o.reuse_key;
+  r.email = o.email;
+  r.profile = o.profile;
+  r.preferred_chain = o.preferred_chain;
+  r.eab_kid = o.eab_kid;  // never the MAC key: it stays in dns01.toml
+  r.deploy_hooks = o.deploy_hooks;
+  r.config = config.source.string();
+  return r;
+}
+
 IssueOptions issue_options_for(const Config& config, const RenewalConfig& r) {
   IssueOptions o;
   o.domains = r.domains;

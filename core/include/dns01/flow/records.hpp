@@ -36,6 +36,20 @@
 
 namespace dns01::flow {
 
+// Where the TXT record for a challenge name must be written: CNAMEs followed, then the provider
+// instance whose zone is the longest suffix of the effective name.
+struct Placement {
+  std::string effective_name;           // == record_name without CNAMEs
+  std::vector<std::string> cname_chain;
+  plugins::ProviderInstance* instance = nullptr;
+  std::string zone;                     // the routing zone of that instance
+};
+// Throws ConfigError when no provider serves the name (also when the name is in no zone the
+// nameservers know: that is most often the same mistake), PropagationError for CNAME loops.
+// Shared by the issue flow, its pre-order check and the hook modes.
+Placement place_record(plugins::ProviderSet& providers, propagation::Checker& checker,
+                       const std::string& record_name);
+
 // One TXT value to publish.
 struct ChallengeRecord {
   std::string record_name;  // "_acme-challenge.example.com" (no trailing dot)

@@ -97,6 +97,10 @@ struct RenewServices {
 
 // The IssueOptions a renewal of `renewal` uses (without replaces / dry_run / hooks of the run).
 IssueOptions issue_options_for(const Config& config, const RenewalConfig& renewal);
+// The reverse: what issue() stores for a lineage it just saved. The two live side by side so a
+// new option is carried both ways. `key_type` is the certificate key's actual type.
+RenewalConfig renewal_config_for(const Config& config, const IssueOptions& options,
+                                 const IssueResult& result, const std::string& key_type);
 
 RenewSummary renew(const Config& config, const RenewOptions& options);
 RenewSummary renew(const Config& config, const RenewOptions& options, RenewServices services);
