@@ -190,3 +190,67 @@ TEST_CASE_METHOD(Fixture, "what a provider logs goes through the host logger, re
   CHECK_THAT(text, Contains("ready with token"));
   CHECK_THAT(text, !Contains("tok-3f9a-very-secret"));
 }
+
+TEST_CASE_METHOD(Fixture, "batches larger than Hints::max_batch go out in chunks",
+                 "[provider][records][hints]") {
+  auto c = config("files", {"example.com"}, state);
+  c.settings["max_batch"] = test::value(std::int64_t{2});
+  c.settings["batch_remove"] = test::value(true);
+  auto set = load({c});
+  REQUIRE(set.at(0).hints().max_batch == 2);
+  std::vector<provider::TxtRecord> records;
+  for (int i = 0; i < 5; ++i)
+    records.push_back(txt("_acme-challenge.h" + std::to_string(i) + ".example.com", "v"));
+  set.at(0).add_all(records);
+  CHECK(lines_of(state).size() == 5);
+  set.at(0).remove_all(records);
+  CHECK(lines_of(state).empty());
+  CHECK(lines_of(state.string() + ".ops") ==
+        std::vector<std::string>{"add_all 2", "add_all 2", "add_all 1", "remove_all 2",
+                                 "remove_all 2", "remove_all 1"});
+}
+
+TEST_CASE_METHOD(Fixture, "Host::env() reads the environment the host was given",
+                 "[provider][host]") {
+  auto c = config("files", {"example.com"}, state);
+  c.settings["env_var"] = test::value(std::string("DEMO_CREDENTIAL_PATH"));
+  const Environment env{{"DEMO_CREDENTIAL_PATH", "/run/secrets/demo"}};
+  auto set = ProviderSet::load({c}, {{test::kTestModuleDir}, {nullptr, {}, &env}});
+  CHECK(lines_of(state.string() + ".ops") ==
+        std::vector<std::string>{"env DEMO_CREDENTIAL_PATH=/run/secrets/demo"});
+}
+
+TEST_CASE_METHOD(Fixture, "env aliases from provider.toml fill keys the table leaves out",
+                 "[provider][validation]") {
+  auto c = config("files", {"example.com"}, state);
+  c.settings["email"] = test::value(std::string("ops@example.com"));
+  const Environment env{{"TEST_API_KEY", "key-from-second-alias-9876"}};
+  // api_key needs email (given) and is one_of with token (absent): valid through the alias.
+  CHECK(check_provider_tables({c}, {{test::kTestModuleDir}, {nullptr, {}, &env}}).empty());
+  CHECK_NOTHROW(ProviderSet::load({c}, {{test::kTestModuleDir}, {nullptr, {}, &env}}));
+}
+
+TEST_CASE_METHOD(Fixture, "check_provider_tables finds what load() would refuse, with file:line",
+                 "[provider][validation]") {
+  auto misspelt = config("files", {"example.com"}, state);
+  misspelt.settings["stat_path"] = test::value(std::string("x"));
+  misspelt.settings["mode"] = test::value(std::string("reckless"));
+  misspelt.settings["token"] = test::value(std::string("t-1"), true);
+  misspelt.settings["api_key"] = test::value(std::string("k-1"), true);
+  auto unknown = test::instance("other", "nosuchprovider", {"example.net"});
+  const Environment none;
+  auto issues = check_provider_tables({misspelt, unknown},
+                                      {{test::kTestModuleDir}, {nullptr, {}, &none}});
+  std::string all;
+  for (const auto& i : issues) all += i.str() + "\n";
+  CHECK_THAT(all, Contains("dns01.toml:7:1: 'stat_path' in [providers.files]: unknown key for "
+                           "provider 'test' (did you mean 'state_path'?)"));
+  CHECK_THAT(all, Contains("'mode' in [providers.files] must be one of fast, careful (got "
+                           "'reckless')"));
+  CHECK_THAT(all, Contains("gives token and api_key: use only one of token, api_key"));
+  CHECK_THAT(all, Contains("'api_key' needs email too"));
+  CHECK_THAT(all, Contains("dns01.toml:5:1: [providers.other] type 'nosuchprovider'"));
+  CHECK_THAT(all, !Contains("k-1"));
+  CHECK_THROWS_AS(ProviderSet::load({misspelt}, {{test::kTestModuleDir}, {nullptr, {}, &none}}),
+                  ConfigError);
+}

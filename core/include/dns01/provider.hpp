@@ -15,8 +15,8 @@
 //   config      [providers.<name>] type = "rfc2136"
 //   errors      "rfc2136: <step>: <cause>"
 //
-// WHAT A MODULE EXPORTS. Exactly two symbols, as Boost.DLL aliases, both emitted by
-// DNS01_PROVIDER_EXPORT(YourProvider) at the end of your .cpp:
+// WHAT A MODULE EXPORTS. Exactly two plain `extern "C"` symbols with default visibility, both
+// emitted by DNS01_PROVIDER_EXPORT(YourProvider) at the end of your .cpp (no Boost needed):
 //   dns01_provider_abi     a `const std::uint32_t` holding kAbiVersion as compiled into the module
 //   dns01_provider_create  a CreateFn (below)
 // The host opens the module lazily and reads `dns01_provider_abi` before touching anything
@@ -30,11 +30,36 @@
 //
 // WHAT A PROVIDER RECEIVES. The factory gets (1) Settings: a typed view of its
 // `[providers.<name>]` table, already validated by the host against provider.toml (types,
-// required keys, defaults applied, unknown keys refused, `<key>_file` secrets read and
-// registered for redaction), and (2) Host: logging, an HTTP client (the host's CA bundle,
-// timeouts, retries and redaction) and secret registration. Nothing else: no config file, no
-// environment reading for settings, no ACME or propagation logic. A provider contains zero ACME
-// logic and zero propagation logic: it changes records, the host checks that they are served.
+// required keys, defaults applied, unknown keys refused, `choices`, `min`/`max`, `one_of` and
+// `requires` checked, `<key>_file` secrets read, a key's `env` aliases such as
+// CLOUDFLARE_DNS_API_TOKEN consulted when the table does not give it, secrets registered for
+// redaction), and (2) Host: logging, an HTTP client (the host's CA bundle plus the table's own
+// `ca_bundle`, timeouts, bounded retries, redaction), secret registration, cancellation and an
+// interruptible sleep, and the process environment. A provider contains zero ACME logic and zero
+// propagation logic: it changes records, the host checks that they are served.
+//
+// ENVIRONMENT. Settings come from Settings (the host already applied the env aliases declared in
+// provider.toml). A provider reads the environment directly only for a vendor's credential chain
+// that the vendor defines by environment and files (AWS_PROFILE, AWS_WEB_IDENTITY_TOKEN_FILE,
+// AZURE_FEDERATED_TOKEN_FILE, IDENTITY_ENDPOINT, ...), and then only through Host::env(), never
+// getenv(): tests inject the environment there, and the host logs which variable was read
+// (never its value). Register every credential found that way with Host::add_secret().
+//
+// CANCELLATION. A provider that waits (polling a change until it is in sync, backing off after a
+// 429) sleeps with Host::sleep(), which returns false as soon as the user pressed Ctrl-C or the
+// process got SIGTERM; then stop waiting and return a failure promptly (any code; the host
+// reports the interruption itself). Host::stop_requested() asks the same without sleeping. Never
+// std::this_thread::sleep_for(): the host cannot interrupt it. During remove() and remove_all()
+// a stop is not reported (stop_requested() stays false, sleep() sleeps, http() works): removing
+// the records is the cleanup the stop asks for. Keep removals short; a second Ctrl-C ends the
+// process and the journal lets the next run finish the cleanup.
+//
+// NO STATE BETWEEN CALLS THAT MATTERS. add() and remove() of one record may run in different
+// processes (a certbot auth hook adds, the cleanup hook removes; `dns01 cleanup --stale` removes
+// what a killed run added days ago). remove() must find the record again from (name, value) alone
+// — e.g. list the TXT records at the name and delete the one whose content matches — and never
+// rely on an id remembered from add(). Caching read-only facts (a zone id, an access token) for
+// the life of the object is fine.
 //
 // ERROR CONVENTION. Exceptions never cross the module boundary.
 //   - Every Provider entry point is `noexcept` and returns a Status. Status::success() when the
@@ -64,8 +89,6 @@
 //
 // See docs/plugins.md for building a provider out of tree (pkg-config `dns01-provider`).
 // ============================================================================================
-#include <boost/dll/alias.hpp>
-
 #include <chrono>
 #include <cstdint>
 #include <exception>
@@ -79,7 +102,7 @@
 #include <vector>
 
 // The ABI version as a macro, for `#if` in code that must build against several releases.
-#define DNS01_PROVIDER_ABI_VERSION 20261124
+#define DNS01_PROVIDER_ABI_VERSION 20261201
 
 namespace dns01::provider {
 
@@ -168,15 +191,16 @@ struct TxtRecord {
   std::uint32_t ttl = 0;
 };
 
-// Optional facts a provider can state about itself; zero means "no opinion".
+// Optional facts a provider can state about itself; zero means "no opinion". The host reads them
+// once, right after the factory returned.
 struct Hints {
   // TTL used when neither the host nor the settings ask for one.
   std::chrono::seconds default_ttl{0};
-  // Typical time from a successful add() until every authoritative server serves the record
-  // (e.g. a cloud API that applies changes asynchronously). The host uses it only to pace its
-  // first propagation check; it always checks every authoritative server anyway.
-  std::chrono::seconds propagation{0};
-  // Largest batch add_all()/remove_all() handles in one request; 0 = no limit.
+  // (There is deliberately no "typical propagation time": the host never sleeps on a guess, it
+  // asks every authoritative server until all serve the values. A provider whose API says when a
+  // change is live, like Route 53's INSYNC, waits for that inside add_all() instead.)
+  // Largest batch add_all()/remove_all() handles in one request; 0 = no limit. The host splits
+  // larger batches into consecutive calls of at most this many records.
   std::uint32_t max_batch = 0;
 };
 
@@ -215,28 +239,34 @@ struct Settings {
     return it == values.end() ? nullptr : &it->second;
   }
   bool has(std::string_view key) const noexcept { return find(key) != nullptr; }
-  // Accessors return `fallback` when the key is absent or holds another kind.
+  // Accessors return `fallback` when the key is absent. A key present with another kind than the
+  // accessor reads is a bug (code and provider.toml disagree): it throws Failure
+  // (StatusCode::internal) naming the key, so a mismatch fails loudly instead of reading as
+  // the fallback. Call them inside guard() (the factory and every entry point are).
   std::string string(std::string_view key, std::string fallback = {}) const {
-    const Value* v = find(key);
-    return v && v->kind == ValueKind::string ? v->text : fallback;
+    const Value* v = of_kind(key, ValueKind::string);
+    return v ? v->text : fallback;
   }
-  std::int64_t integer(std::string_view key, std::int64_t fallback = 0) const noexcept {
-    const Value* v = find(key);
-    return v && v->kind == ValueKind::integer ? v->integer : fallback;
+  std::int64_t integer(std::string_view key, std::int64_t fallback = 0) const {
+    const Value* v = of_kind(key, ValueKind::integer);
+    return v ? v->integer : fallback;
   }
-  bool boolean(std::string_view key, bool fallback = false) const noexcept {
-    const Value* v = find(key);
-    return v && v->kind == ValueKind::boolean ? v->boolean : fallback;
+  bool boolean(std::string_view key, bool fallback = false) const {
+    const Value* v = of_kind(key, ValueKind::boolean);
+    return v ? v->boolean : fallback;
   }
   std::chrono::milliseconds duration(std::string_view key,
-                                     std::chrono::milliseconds fallback) const noexcept {
-    const Value* v = find(key);
-    return v && v->kind == ValueKind::duration ? std::chrono::milliseconds(v->integer) : fallback;
+                                     std::chrono::milliseconds fallback) const {
+    const Value* v = of_kind(key, ValueKind::duration);
+    return v ? std::chrono::milliseconds(v->integer) : fallback;
   }
   std::vector<std::string> strings(std::string_view key) const {
-    const Value* v = find(key);
-    return v && v->kind == ValueKind::string_list ? v->list : std::vector<std::string>{};
+    const Value* v = of_kind(key, ValueKind::string_list);
+    return v ? v->list : std::vector<std::string>{};
   }
+
+ private:
+  const Value* of_kind(std::string_view key, ValueKind kind) const;  // defined after Failure
 };
 
 // --------------------------------------------------------------------------------------------
@@ -252,10 +282,15 @@ struct HttpCall {
   std::string url;
   HttpHeaders headers;
   std::string body;
-  std::chrono::milliseconds timeout{0};  // 0 = the host's default
+  std::chrono::milliseconds timeout{0};  // whole exchange, per attempt; 0 = the host's default
   // May the host retry this call after a 5xx/429 or a lost connection? nullopt = by method
   // (GET, HEAD, PUT and DELETE yes; POST no).
   std::optional<bool> idempotent;
+  // Total attempts the host may make (connection failures, and 5xx/429 when idempotent);
+  // 0 = the host's default (4). Use 1 for a probe that must fail fast (a cloud metadata endpoint
+  // off-cloud) or when the provider runs its own retry loop on the reply (Route 53 throttling
+  // arrives as HTTP 400, which the host never retries).
+  int max_attempts = 0;
 };
 
 struct HttpReply {
@@ -292,6 +327,15 @@ class Host {
   virtual HttpReply http(const HttpCall& call) noexcept = 0;
   // Registers a value learnt at run time (access token, session key) for redaction everywhere.
   virtual void add_secret(std::string_view value) noexcept = 0;
+  // True once the user asked dns01 to stop (SIGINT/SIGTERM). Long operations check it between
+  // steps and return a failure promptly; the host then cleans up and exits 130.
+  virtual bool stop_requested() const noexcept = 0;
+  // Sleeps up to `duration`; returns false early (within ~50 ms) when a stop is requested, true
+  // when the whole duration passed. The only way a provider should wait.
+  virtual bool sleep(std::chrono::milliseconds duration) noexcept = 0;
+  // The environment variable `name`, or nullopt when unset. See ENVIRONMENT above: only for a
+  // vendor's credential chain. The host logs the name at debug level, never the value.
+  virtual std::optional<std::string> env(std::string_view name) const noexcept = 0;
 
  protected:
   ~Host() = default;  // the host owns it; a provider never deletes it
@@ -311,7 +355,8 @@ class Provider {
   virtual Status add(const TxtRecord& record) noexcept = 0;
 
   // Removes exactly that one value at that name, keeping the others. Removing a value that is
-  // not there succeeds (cleanup is retried and must be idempotent).
+  // not there succeeds (cleanup is retried and must be idempotent). May run in another process
+  // than the add() (see NO STATE BETWEEN CALLS): find the record from (name, value).
   virtual Status remove(const TxtRecord& record) noexcept = 0;
 
   // Optional batch forms: the host passes records it routed to one entry of `zones`, at most
@@ -366,9 +411,18 @@ CreateResult create_guarded(const Settings& settings, Host& host) noexcept {
   return result;
 }
 
-// Alias names the host looks up.
+// Symbol names the host looks up.
 inline constexpr const char* kAbiSymbol = "dns01_provider_abi";
 inline constexpr const char* kCreateSymbol = "dns01_provider_create";
+
+inline const Value* Settings::of_kind(std::string_view key, ValueKind kind) const {
+  const Value* v = find(key);
+  if (v && v->kind != kind)
+    throw Failure(StatusCode::internal, "read setting '" + std::string(key) + "'",
+                  "the provider reads it with another type than its provider.toml declares",
+                  "this is a bug in the provider; please report it");
+  return v;
+}
 
 }  // namespace dns01::provider
 
@@ -376,13 +430,24 @@ inline constexpr const char* kCreateSymbol = "dns01_provider_create";
 //   DNS01_PROVIDER_EXPORT(my::RecordProvider)
 // ProviderClass needs a constructor ProviderClass(const Settings&, Host&) that throws
 // dns01::provider::Failure (StatusCode::config) on unusable settings.
+// The two symbols are plain C names with default visibility; everything else in a module built
+// with hidden visibility stays private. (A C++ return type through extern "C" is fine here: host
+// and module are C++ built with the same standard library, see COMPATIBILITY.)
+#if defined(__clang__)
+#define DNS01_PROVIDER_C_LINKAGE_BEGIN \
+  _Pragma("clang diagnostic push") _Pragma("clang diagnostic ignored \"-Wreturn-type-c-linkage\"")
+#define DNS01_PROVIDER_C_LINKAGE_END _Pragma("clang diagnostic pop")
+#else
+#define DNS01_PROVIDER_C_LINKAGE_BEGIN
+#define DNS01_PROVIDER_C_LINKAGE_END
+#endif
 #define DNS01_PROVIDER_EXPORT(ProviderClass)                                                   \
-  namespace dns01_provider_export {                                                            \
-  const std::uint32_t abi_version = ::dns01::provider::kAbiVersion;                            \
-  ::dns01::provider::CreateResult create(const ::dns01::provider::Settings& settings,          \
-                                         ::dns01::provider::Host& host) {                      \
+  DNS01_PROVIDER_C_LINKAGE_BEGIN                                                               \
+  extern "C" __attribute__((visibility("default")))                                            \
+  const std::uint32_t dns01_provider_abi = ::dns01::provider::kAbiVersion;                     \
+  extern "C" __attribute__((visibility("default")))                                            \
+  ::dns01::provider::CreateResult dns01_provider_create(                                       \
+      const ::dns01::provider::Settings& settings, ::dns01::provider::Host& host) {            \
     return ::dns01::provider::create_guarded<ProviderClass>(settings, host);                   \
   }                                                                                            \
-  }                                                                                            \
-  BOOST_DLL_ALIAS(dns01_provider_export::abi_version, dns01_provider_abi)                      \
-  BOOST_DLL_ALIAS(dns01_provider_export::create, dns01_provider_create)
+  DNS01_PROVIDER_C_LINKAGE_END

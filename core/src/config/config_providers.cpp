@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <set>
 
 #include "config_internal.hpp"
@@ -55,7 +56,7 @@ ProviderInstanceConfig parse_one(const std::string& name, const toml::table* tab
                                   : fmt::format("[{}] (from DNS01_PROVIDERS_* variables)", section);
   SectionInput in = gather_section(table, section, file, {}, env, issues);
 
-  for (const char* key : {"type", "zones"}) {
+  for (const char* key : {"type", "zones", "ca_bundle"}) {
     if (auto f = in.files.find(key); f != in.files.end()) {
       issues.add(f->second.where,
                  fmt::format("{} cannot be read from a file; give '{}' directly",
@@ -104,6 +105,20 @@ ProviderInstanceConfig parse_one(const std::string& name, const toml::table* tab
     issues.add(p.where, fmt::format("{} has no 'zones': list the zones this provider serves, "
                                     "e.g. zones = [\"example.com\"]",
                                     label));
+  }
+
+  if (auto v = in.values.find("ca_bundle"); v != in.values.end()) {
+    if (auto path = get_string(v->second, issues)) {
+      std::error_code ec;
+      if (!std::filesystem::is_regular_file(*path, ec))
+        issues.add(v->second.where,
+                   fmt::format("{}: '{}' is not a readable file (a PEM bundle of the CA "
+                               "certificates to trust for this provider's API)",
+                               v->second.subject, *path));
+      else
+        p.ca_bundle = *path;
+    }
+    in.values.erase(v);
   }
 
   for (const auto& [key, raw] : in.values) {

@@ -4,6 +4,10 @@
 
 #include <fmt/format.h>
 
+#include <thread>
+
+#include "dns01/signals.hpp"
+
 namespace dns01::plugins {
 
 namespace {
@@ -24,7 +28,8 @@ LogLevel level_of(provider::Severity severity) {
 HostServices::HostServices(std::string component, const HostOptions& options)
     : component_(std::move(component)),
       logger_(options.logger ? options.logger : &Logger::global()),
-      ca_bundle_(options.ca_bundle) {}
+      ca_bundle_(options.ca_bundle),
+      env_(options.env ? *options.env : process_environment()) {}
 
 HostServices::~HostServices() = default;
 
@@ -43,6 +48,34 @@ void HostServices::add_secret(std::string_view value) noexcept {
   }
 }
 
+bool HostServices::stop_requested() const noexcept {
+  return !cleaning_ && dns01::stop_requested();
+}
+
+bool HostServices::sleep(std::chrono::milliseconds duration) noexcept {
+  // Short slices so a signal ends the wait within ~50 ms, as the ABI promises.
+  const auto until = std::chrono::steady_clock::now() + duration;
+  while (!stop_requested()) {
+    const auto left = until - std::chrono::steady_clock::now();
+    if (left <= std::chrono::steady_clock::duration::zero()) return true;
+    std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
+        left, std::chrono::milliseconds(50)));
+  }
+  return false;
+}
+
+std::optional<std::string> HostServices::env(std::string_view name) const noexcept {
+  try {
+    auto it = env_.find(std::string(name));
+    logger_->debug(component_, "environment variable {} read ({})", name,
+                   it == env_.end() ? "unset" : "set");
+    if (it == env_.end()) return std::nullopt;
+    return it->second;
+  } catch (...) {
+    return std::nullopt;
+  }
+}
+
 HttpClient& HostServices::client() {
   std::lock_guard lock(mutex_);
   if (!client_) {
@@ -50,6 +83,8 @@ HttpClient& HostServices::client() {
     options.ca_bundle = ca_bundle_;
     options.component = component_;
     options.logger = logger_;
+    // Retry back-off that a Ctrl-C cuts short, like every other provider wait.
+    options.sleep = [this](std::chrono::milliseconds delay) { sleep(delay); };
     client_ = std::make_unique<HttpClient>(std::move(options));
   }
   return *client_;
@@ -65,10 +100,21 @@ provider::HttpReply HostServices::http(const provider::HttpCall& call) noexcept 
     request.body = call.body;
     if (call.timeout.count() > 0) request.timeout = call.timeout;
     request.idempotent = call.idempotent;
+    if (call.max_attempts > 0) request.max_attempts = call.max_attempts;
+    // A stop ends a stalled exchange within a second (except while cleaning up, see Cleanup).
+    request.cancelled = [this] { return stop_requested(); };
+    if (stop_requested())
+      return {provider::Status::failure(provider::StatusCode::network,
+                                        fmt::format("{} {}", call.method, redact_url(call.url)),
+                                        "interrupted before the request was sent"),
+              0, {}, {}};
     HttpResponse response = client().send(request);
     reply.code = response.status;
     reply.headers = std::move(response.headers);
     reply.body = std::move(response.body);
+  } catch (const InterruptedError& e) {
+    reply.status = provider::Status::failure(provider::StatusCode::network, e.step(),
+                                             "interrupted by a stop request");
   } catch (const NetworkError& e) {
     reply.status = provider::Status::failure(provider::StatusCode::network, e.step(), e.cause(),
                                              e.hint());

@@ -42,6 +42,24 @@ std::string text_of(const toml::table& t, std::string_view key, Collector& c, bo
   return {};
 }
 
+std::vector<std::string> list_of(const toml::table& t, std::string_view key, Collector& c,
+                                 const std::string& where) {
+  std::vector<std::string> out;
+  const toml::node* n = t.get(key);
+  if (!n) return out;
+  const toml::array* a = n->as_array();
+  bool ok = a != nullptr;
+  if (a)
+    for (auto&& item : *a) {
+      if (auto s = item.as_string())
+        out.push_back(s->get());
+      else
+        ok = false;
+    }
+  if (!ok) c.add(n->source(), fmt::format("'{}' in {} must be an array of strings", key, where));
+  return out;
+}
+
 bool flag_of(const toml::table& t, std::string_view key, Collector& c) {
   const toml::node* n = t.get(key);
   if (!n) return false;
@@ -121,9 +139,10 @@ void parse_key(const toml::table& t, ProviderMetadata& meta, Collector& c) {
   if (!spec.key.empty()) {
     if (!valid_identifier(spec.key, true))
       c.add(t.source(), fmt::format("{}: keys use lower-case letters, digits and '_'", where));
-    if (spec.key == "type" || spec.key == "zones" || spec.key.ends_with("_file"))
-      c.add(t.source(), fmt::format("{}: 'type', 'zones' and '*_file' are reserved by the host "
-                                    "(every key accepts <key>_file already)",
+    if (spec.key == "type" || spec.key == "zones" || spec.key == "ca_bundle" ||
+        spec.key.ends_with("_file"))
+      c.add(t.source(), fmt::format("{}: 'type', 'zones', 'ca_bundle' and '*_file' are reserved "
+                                    "by the host (every key accepts <key>_file already)",
                                     where));
     if (meta.find(spec.key)) c.add(t.source(), fmt::format("{} is declared twice", where));
   }
@@ -143,13 +162,75 @@ void parse_key(const toml::table& t, ProviderMetadata& meta, Collector& c) {
     if (spec.required) c.add(d->source(), fmt::format("{}: a required key has no default", where));
     if (spec.secret) c.add(d->source(), fmt::format("{}: a secret has no default", where));
   }
+  spec.env = list_of(t, "env", c, where);
+  for (const auto& var : spec.env)
+    if (var.empty() || !std::all_of(var.begin(), var.end(), [](char ch) {
+          return (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_';
+        }))
+      c.add(t.source(), fmt::format("{}: env '{}' is not an upper-case variable name", where, var));
+  spec.choices = list_of(t, "choices", c, where);
+  if (!spec.choices.empty() && spec.kind != ValueKind::string)
+    c.add(t.source(), fmt::format("{}: choices are for string keys", where));
+  for (const char* bound : {"min", "max"}) {
+    const toml::node* n = t.get(bound);
+    if (!n) continue;
+    if (spec.kind != ValueKind::integer && spec.kind != ValueKind::duration) {
+      c.add(n->source(), fmt::format("{}: {} is for integer and duration keys", where, bound));
+      continue;
+    }
+    if (auto v = default_of(*n, spec.kind, c)) (bound[1] == 'i' ? spec.min : spec.max) = v->integer;
+  }
+  if (spec.min && spec.max && *spec.min > *spec.max)
+    c.add(t.source(), fmt::format("{}: min is larger than max", where));
   for (auto&& [k, n] : t) {
     static const std::vector<std::string_view> known = {
-        "key", "type", "required", "secret", "default", "description", "example"};
+        "key", "type", "required", "secret", "default", "env", "choices", "min", "max",
+        "description", "example"};
     if (std::find(known.begin(), known.end(), k.str()) == known.end())
       c.add(n.source(), fmt::format("{}: unknown field '{}'", where, k.str()));
   }
   meta.keys.push_back(std::move(spec));
+}
+
+// Each [[one_of]] / [[requires]] table, checked to name declared keys only.
+template <typename Fn>
+void each_table(const toml::table& root, std::string_view name, Collector& c, Fn&& fn) {
+  const toml::node* n = root.get(name);
+  if (!n) return;
+  auto* arr = n->as_array();
+  if (!arr || !arr->is_array_of_tables()) {
+    c.add(n->source(), fmt::format("{} must be [[{}]] tables", name, name));
+    return;
+  }
+  for (auto&& item : *arr) fn(*item.as_table());
+}
+
+void parse_rules(const toml::table& root, ProviderMetadata& meta, Collector& c) {
+  auto known = [&](const toml::table& t, const std::string& key, const std::string& where) {
+    if (!meta.find(key))
+      c.add(t.source(), fmt::format("{} names '{}', which no [[config]] declares", where, key));
+  };
+  each_table(root, "one_of", c, [&](const toml::table& t) {
+    OneOfSpec rule;
+    rule.keys = list_of(t, "keys", c, "[[one_of]]");
+    rule.required = flag_of(t, "required", c);
+    if (rule.keys.size() < 2) c.add(t.source(), "[[one_of]] needs at least two keys");
+    for (const auto& k : rule.keys) {
+      known(t, k, "[[one_of]]");
+      if (const ConfigKeySpec* spec = meta.find(k); spec && spec->required)
+        c.add(t.source(), fmt::format("[[one_of]]: '{}' is required on its own", k));
+    }
+    meta.one_of.push_back(std::move(rule));
+  });
+  each_table(root, "requires", c, [&](const toml::table& t) {
+    RequiresSpec rule;
+    rule.key = text_of(t, "key", c, true, "[[requires]]");
+    rule.keys = list_of(t, "keys", c, "[[requires]]");
+    if (rule.keys.empty()) c.add(t.source(), "[[requires]] needs keys = [...]");
+    known(t, rule.key, "[[requires]]");
+    for (const auto& k : rule.keys) known(t, k, "[[requires]]");
+    meta.requirements.push_back(std::move(rule));
+  });
 }
 
 }  // namespace
@@ -216,9 +297,10 @@ ProviderMetadata parse_provider_metadata(std::string_view text, const std::strin
       c.add(keys->source(), "config must be [[config]] tables, one per key");
     }
   }
+  parse_rules(root, meta, c);
   for (auto&& [k, n] : root) {
     static const std::vector<std::string_view> known = {"code", "name", "description", "links",
-                                                        "config"};
+                                                        "config", "one_of", "requires"};
     if (std::find(known.begin(), known.end(), k.str()) == known.end())
       c.add(n.source(), fmt::format("unknown top-level key '{}'", k.str()));
   }

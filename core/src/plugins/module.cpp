@@ -124,7 +124,7 @@ std::shared_ptr<Module> Module::open(const ModuleFile& file) {
                                     provider::kAbiSymbol),
                         "providers export their ABI version with DNS01_PROVIDER_EXPORT "
                         "(dns01/provider.hpp)");
-  const std::uint32_t version = impl->library.get_alias<const std::uint32_t>(provider::kAbiSymbol);
+  const std::uint32_t version = impl->library.get<const std::uint32_t>(provider::kAbiSymbol);
   if (version != provider::kAbiVersion)
     throw ProviderError(
         kComponent, step,
@@ -136,7 +136,7 @@ std::shared_ptr<Module> Module::open(const ModuleFile& file) {
     throw ProviderError(kComponent, step,
                         fmt::format("no '{}' symbol (the factory)", provider::kCreateSymbol),
                         "export the provider with DNS01_PROVIDER_EXPORT(YourClass)");
-  impl->create = &impl->library.get_alias<provider::CreateFn>(provider::kCreateSymbol);
+  impl->create = &impl->library.get<provider::CreateFn>(provider::kCreateSymbol);
   return std::shared_ptr<Module>(new Module(file, std::move(impl)));
 }
 

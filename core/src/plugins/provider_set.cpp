@@ -2,9 +2,11 @@
 // (see dns01/plugins/loader.hpp).
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
 
 #include "dns01/plugins/loader.hpp"
+#include "dns01/signals.hpp"
 #include "host_services.hpp"
 
 namespace dns01::plugins {
@@ -36,6 +38,15 @@ void check(const provider::Status& status, const std::string& component) {
   if (!status.ok()) throw status_error(status, component);
 }
 
+// An add that failed because the user stopped the run is an interruption, whatever code the
+// provider chose (the ABI lets it return any): the caller cleans up and exits 130.
+void check_add(const provider::Status& status, const std::string& component) {
+  if (!status.ok() && dns01::stop_requested())
+    throw InterruptedError(fmt::format("{}: {}", component,
+                                       status.step.empty() ? "add TXT records" : status.step));
+  check(status, component);
+}
+
 // Fills TxtRecord::zone, when the caller left it empty, with the longest of the instance's zones
 // holding the name (what ProviderSet::route would have said).
 provider::TxtRecord routed(provider::TxtRecord record, const ProviderInstanceConfig& config) {
@@ -53,6 +64,22 @@ std::vector<provider::TxtRecord> routed(const std::vector<provider::TxtRecord>& 
   return out;
 }
 
+// A table's own ca_bundle replaces the set-wide extra bundle for that instance.
+HostOptions options_for(const ProviderInstanceConfig& config, HostOptions options) {
+  if (!config.ca_bundle.empty()) options.ca_bundle = config.ca_bundle;
+  return options;
+}
+
+// Calls `fn` with consecutive slices of at most `max` records (all of them when max is 0).
+template <typename Fn>
+void in_chunks(const std::vector<provider::TxtRecord>& records, std::uint32_t max, Fn&& fn) {
+  const std::size_t step = max == 0 ? records.size() : max;
+  for (std::size_t i = 0; i < records.size(); i += step) {
+    const auto end = records.begin() + static_cast<std::ptrdiff_t>(std::min(records.size(), i + step));
+    fn(std::vector<provider::TxtRecord>(records.begin() + static_cast<std::ptrdiff_t>(i), end));
+  }
+}
+
 }  // namespace
 
 ProviderInstance::ProviderInstance(ProviderInstanceConfig config, ProviderMetadata metadata,
@@ -61,8 +88,8 @@ ProviderInstance::ProviderInstance(ProviderInstanceConfig config, ProviderMetada
       metadata_(std::move(metadata)),
       component_(component_of(config_)),
       module_(std::move(module)),
-      host_(std::make_unique<HostServices>(component_, options)) {
-  const provider::Settings settings = make_provider_settings(config_, metadata_);
+      host_(std::make_unique<HostServices>(component_, options_for(config_, options))) {
+  const provider::Settings settings = make_provider_settings(config_, metadata_, host_->environment());
   provider::CreateResult created = module_->create(settings, *host_);
   if (!created.status.ok()) {
     provider::Status status = created.status;
@@ -72,6 +99,7 @@ ProviderInstance::ProviderInstance(ProviderInstanceConfig config, ProviderMetada
     throw status_error(status, component_);
   }
   provider_ = std::move(created.provider);
+  hints_ = provider_->hints();
 }
 
 ProviderInstance::~ProviderInstance() {
@@ -79,22 +107,29 @@ ProviderInstance::~ProviderInstance() {
 }
 
 void ProviderInstance::add(const provider::TxtRecord& record) {
-  check(provider_->add(routed(record, config_)), component_);
+  check_add(provider_->add(routed(record, config_)), component_);
 }
 
 void ProviderInstance::remove(const provider::TxtRecord& record) {
+  HostServices::Cleanup cleanup(*host_);
   check(provider_->remove(routed(record, config_)), component_);
 }
 
 void ProviderInstance::add_all(const std::vector<provider::TxtRecord>& records) {
-  if (!records.empty()) check(provider_->add_all(routed(records, config_)), component_);
+  in_chunks(routed(records, config_), hints_.max_batch, [&](const auto& chunk) {
+    check_add(provider_->add_all(chunk), component_);
+  });
 }
 
 void ProviderInstance::remove_all(const std::vector<provider::TxtRecord>& records) {
-  if (!records.empty()) check(provider_->remove_all(routed(records, config_)), component_);
+  HostServices::Cleanup cleanup(*host_);
+  provider::Status first = provider::Status::success();
+  in_chunks(routed(records, config_), hints_.max_batch, [&](const auto& chunk) {
+    provider::Status status = provider_->remove_all(chunk);
+    if (!status.ok() && first.ok()) first = std::move(status);
+  });
+  check(first, component_);
 }
-
-provider::Hints ProviderInstance::hints() const noexcept { return provider_->hints(); }
 
 ProviderSet::ProviderSet(std::vector<std::unique_ptr<ProviderInstance>> instances,
                          ZoneRouter router)
@@ -103,14 +138,17 @@ ProviderSet::ProviderSet(ProviderSet&&) noexcept = default;
 ProviderSet& ProviderSet::operator=(ProviderSet&&) noexcept = default;
 ProviderSet::~ProviderSet() = default;
 
-ProviderSet ProviderSet::load(const std::vector<ProviderInstanceConfig>& instances,
-                              const ProviderSetOptions& options) {
-  ZoneRouter router(instances);
-  const auto path = options.search_path.empty() ? provider_search_path() : options.search_path;
+namespace {
 
-  // First every module file and metadata, and every table checked against its metadata, so one
-  // ConfigError reports every problem before any module is opened.
-  std::map<std::string, std::pair<ModuleFile, ProviderMetadata>> types;
+using TypeMap = std::map<std::string, std::pair<ModuleFile, ProviderMetadata>>;
+
+// Every module file and metadata, and every table checked against its metadata, so one
+// ConfigError reports every problem before any module is opened.
+std::vector<ConfigIssue> find_types(const std::vector<ProviderInstanceConfig>& instances,
+                                    const ProviderSetOptions& options, TypeMap& types) {
+  const auto path = options.search_path.empty() ? provider_search_path() : options.search_path;
+  const Environment process = options.host.env ? Environment{} : process_environment();
+  const Environment& env = options.host.env ? *options.host.env : process;
   std::vector<ConfigIssue> issues;
   auto add = [&](const SourceLocation& where, std::string message) {
     issues.push_back({where.file, where.line, where.column, std::move(message)});
@@ -135,9 +173,25 @@ ProviderSet ProviderSet::load(const std::vector<ProviderInstanceConfig>& instanc
         continue;
       }
     }
-    for (auto& issue : validate_provider_settings(instance, it->second.second))
+    for (auto& issue : validate_provider_settings(instance, it->second.second, env))
       issues.push_back(std::move(issue));
   }
+  return issues;
+}
+
+}  // namespace
+
+std::vector<ConfigIssue> check_provider_tables(const std::vector<ProviderInstanceConfig>& instances,
+                                               const ProviderSetOptions& options) {
+  TypeMap types;
+  return find_types(instances, options, types);
+}
+
+ProviderSet ProviderSet::load(const std::vector<ProviderInstanceConfig>& instances,
+                              const ProviderSetOptions& options) {
+  ZoneRouter router(instances);
+  TypeMap types;
+  auto issues = find_types(instances, options, types);
   if (!issues.empty())
     throw ConfigError(std::move(issues), "`dns01 providers` lists the installed providers and "
                                          "their keys");

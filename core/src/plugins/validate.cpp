@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
 #include <charconv>
+#include <map>
 
 #include "dns01/log.hpp"
 #include "dns01/plugins/metadata.hpp"
@@ -144,14 +146,111 @@ void add_issue(std::vector<ConfigIssue>& issues, const SourceLocation& where, st
   issues.push_back({where.file, where.line, where.column, std::move(msg)});
 }
 
+// `choices`, `min` and `max` of one converted value; empty when it fits. Never quotes a secret.
+// Choices match without regard to ASCII case: certbot users write HMAC-SHA256, lego users
+// hmac-sha256, and both mean the same.
+bool same_ignoring_case(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return (x >= 'A' && x <= 'Z' ? x - 'A' + 'a' : x) == (y >= 'A' && y <= 'Z' ? y - 'A' + 'a' : y);
+         });
+}
+
+std::string out_of_bounds(const ConfigKeySpec& spec, const Value& v) {
+  if (!spec.choices.empty() &&
+      std::none_of(spec.choices.begin(), spec.choices.end(),
+                   [&](const std::string& c) { return same_ignoring_case(c, v.text); }))
+    // The key's description goes along: it says why other values are refused (rfc2136:
+    // "hmac-sha384 ... ldns breaks it"), which the list alone cannot.
+    return fmt::format("must be one of {}{} — {}", fmt::join(spec.choices, ", "),
+                       v.secret ? "" : fmt::format(" (got '{}')", v.text), spec.description);
+  if (spec.kind != ValueKind::integer && spec.kind != ValueKind::duration) return {};
+  auto show = [&](std::int64_t n) {
+    return spec.kind == ValueKind::integer ? std::to_string(n) : fmt::format("{} ms", n);
+  };
+  if (spec.min && v.integer < *spec.min)
+    return fmt::format("must be at least {} (got {})", show(*spec.min), show(v.integer));
+  if (spec.max && v.integer > *spec.max)
+    return fmt::format("must be at most {} (got {})", show(*spec.max), show(v.integer));
+  return {};
+}
+
+// The table's own keys plus, for each declared key the table leaves out, the first of its `env`
+// aliases that is set (VAR, then VAR_FILE read as a secret file). Problems reading a VAR_FILE
+// become issues.
+std::map<std::string, ProviderValue> with_env_aliases(const ProviderInstanceConfig& instance,
+                                                      const ProviderMetadata& metadata,
+                                                      const Environment& env,
+                                                      std::vector<ConfigIssue>& issues) {
+  std::map<std::string, ProviderValue> given = instance.settings;
+  for (const auto& spec : metadata.keys) {
+    if (given.count(spec.key)) continue;
+    for (const auto& var : spec.env) {
+      const SourceLocation where{"environment", 0, 0};
+      if (auto it = env.find(var); it != env.end() && !it->second.empty()) {
+        if (spec.secret) Redactor::global().add_secret(it->second);
+        given[spec.key] = ProviderValue{it->second, where, spec.secret};
+        Logger::global().debug("plugins", "[providers.{}] '{}' from ${}", instance.name,
+                               spec.key, var);
+        break;
+      }
+      if (auto it = env.find(var + "_FILE"); it != env.end() && !it->second.empty()) {
+        try {
+          const SourceLocation file_where{var + "_FILE", 0, 0};
+          given[spec.key] = ProviderValue{read_secret_file(it->second, false, file_where),
+                                          where, true};
+          Logger::global().debug("plugins", "[providers.{}] '{}' from the file in ${}_FILE",
+                                 instance.name, spec.key, var);
+        } catch (const ConfigError& e) {
+          for (const auto& issue : e.issues()) issues.push_back(issue);
+        }
+        break;
+      }
+    }
+  }
+  return given;
+}
+
+// [[one_of]] and [[requires]] over the keys given (in the table or through env aliases).
+void check_rules(const ProviderInstanceConfig& instance, const ProviderMetadata& metadata,
+                 const std::map<std::string, ProviderValue>& given,
+                 std::vector<ConfigIssue>& issues) {
+  const std::string table = fmt::format("[providers.{}] (type {})", instance.name, metadata.code);
+  for (const auto& rule : metadata.one_of) {
+    std::vector<std::string> present;
+    for (const auto& key : rule.keys)
+      if (given.count(key)) present.push_back(key);
+    if (present.size() > 1) {
+      const auto& where = given.at(present[1]).where;
+      add_issue(issues, where.file == "environment" ? instance.where : where,
+                fmt::format("{} gives {}: use only one of {}", table, fmt::join(present, " and "),
+                            fmt::join(rule.keys, ", ")));
+    } else if (present.empty() && rule.required) {
+      add_issue(issues, instance.where,
+                fmt::format("{} needs one of {}", table, fmt::join(rule.keys, ", ")));
+    }
+  }
+  for (const auto& rule : metadata.requirements) {
+    auto it = given.find(rule.key);
+    if (it == given.end()) continue;
+    std::vector<std::string> missing;
+    for (const auto& key : rule.keys)
+      if (!given.count(key)) missing.push_back(key);
+    if (!missing.empty())
+      add_issue(issues, it->second.where.file == "environment" ? instance.where : it->second.where,
+                fmt::format("{}: '{}' needs {} too", table, rule.key, fmt::join(missing, ", ")));
+  }
+}
+
 // Does the work of both public functions: issues always, settings when `out` is set.
 std::vector<ConfigIssue> check(const ProviderInstanceConfig& instance,
-                               const ProviderMetadata& metadata, provider::Settings* out) {
+                               const ProviderMetadata& metadata, const Environment& env,
+                               provider::Settings* out) {
   std::vector<ConfigIssue> issues;
   std::vector<std::string> known;
   for (const auto& spec : metadata.keys) known.push_back(spec.key);
 
-  for (const auto& [key, given] : instance.settings) {
+  const auto given_values = with_env_aliases(instance, metadata, env, issues);
+  for (const auto& [key, given] : given_values) {
     const ConfigKeySpec* spec = metadata.find(key);
     if (!spec) {
       std::string msg = fmt::format("{}: unknown key for provider '{}'", subject(instance, key),
@@ -165,7 +264,8 @@ std::vector<ConfigIssue> check(const ProviderInstanceConfig& instance,
     }
     std::string problem;
     auto value = convert(*spec, given, problem);
-    if (!value) {
+    if (value) problem = out_of_bounds(*spec, *value);
+    if (!problem.empty()) {
       add_issue(issues, given.where, fmt::format("{} {}", subject(instance, key), problem));
       continue;
     }
@@ -175,14 +275,16 @@ std::vector<ConfigIssue> check(const ProviderInstanceConfig& instance,
     }
     if (out) out->values[key] = std::move(*value);
   }
+  check_rules(instance, metadata, given_values, issues);
   for (const auto& spec : metadata.keys) {
-    if (instance.settings.count(spec.key)) continue;
+    if (given_values.count(spec.key)) continue;
     if (spec.required) {
+      std::string alternatives = spec.secret ? fmt::format(" (or '{}_file')", spec.key) : "";
+      if (!spec.env.empty())
+        alternatives += fmt::format(" (or ${})", fmt::join(spec.env, " / $"));
       add_issue(issues, instance.where,
                 fmt::format("[providers.{}] (type {}) needs '{}'{}: {}", instance.name,
-                            metadata.code, spec.key,
-                            spec.secret ? fmt::format(" (or '{}_file')", spec.key) : "",
-                            spec.description));
+                            metadata.code, spec.key, alternatives, spec.description));
     } else if (spec.default_value && out) {
       out->values[spec.key] = *spec.default_value;
     }
@@ -193,17 +295,19 @@ std::vector<ConfigIssue> check(const ProviderInstanceConfig& instance,
 }  // namespace
 
 std::vector<ConfigIssue> validate_provider_settings(const ProviderInstanceConfig& instance,
-                                                    const ProviderMetadata& metadata) {
-  return check(instance, metadata, nullptr);
+                                                    const ProviderMetadata& metadata,
+                                                    const Environment& env) {
+  return check(instance, metadata, env, nullptr);
 }
 
 provider::Settings make_provider_settings(const ProviderInstanceConfig& instance,
-                                          const ProviderMetadata& metadata) {
+                                          const ProviderMetadata& metadata,
+                                          const Environment& env) {
   provider::Settings settings;
   settings.instance = instance.name;
   settings.code = metadata.code;
   settings.zones = instance.zones;
-  auto issues = check(instance, metadata, &settings);
+  auto issues = check(instance, metadata, env, &settings);
   if (!issues.empty())
     throw ConfigError(std::move(issues), fmt::format("see `dns01 providers` or docs/providers/{}.md "
                                                      "for the keys of provider '{}'",

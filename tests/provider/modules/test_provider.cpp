@@ -23,7 +23,14 @@ class FileProvider final : public Provider {
         throw_value_(settings.string("throw_value")),
         api_url_(settings.string("api_url")),
         token_(settings.string("token")),
-        ttl_(settings.integer("ttl", 60)) {
+        ttl_(settings.integer("ttl", 60)),
+        max_batch_(static_cast<std::uint32_t>(settings.integer("max_batch", 0))),
+        batch_remove_(settings.boolean("batch_remove", false)) {
+    // Host::env(): records what the injected environment holds for `env_var`.
+    if (const std::string var = settings.string("env_var"); !var.empty()) {
+      const auto value = host_.env(var);
+      note("env " + var + "=" + (value ? *value : std::string("<unset>")));
+    }
     if (settings.boolean("refuse"))
       throw Failure(StatusCode::config, "check settings", "refuse = true was set",
                     "set refuse = false");
@@ -73,10 +80,23 @@ class FileProvider final : public Provider {
     });
   }
 
+  Status remove_all(const std::vector<TxtRecord>& records) noexcept override {
+    if (!batch_remove_) return Provider::remove_all(records);  // the ABI's one-by-one default
+    return guard("remove TXT batch", [&] {
+      note("remove_all " + std::to_string(records.size()));
+      auto lines = read();
+      for (const auto& record : records)
+        lines.erase(std::remove(lines.begin(), lines.end(), record.name + " " + record.value),
+                    lines.end());
+      write(lines);
+      return Status::success();
+    });
+  }
+
   Hints hints() const noexcept override {
     Hints hints;
     hints.default_ttl = std::chrono::seconds(ttl_);
-    hints.propagation = std::chrono::seconds(1);
+    hints.max_batch = max_batch_;
     return hints;
   }
 
@@ -128,6 +148,8 @@ class FileProvider final : public Provider {
   Host& host_;
   std::string state_, fail_value_, throw_value_, api_url_, token_;
   std::int64_t ttl_;
+  std::uint32_t max_batch_;
+  bool batch_remove_;
 };
 
 }  // namespace

@@ -6,15 +6,10 @@
 #include <cstdint>
 #include <stdexcept>
 
-namespace throwing {
+// Written by hand (not DNS01_PROVIDER_EXPORT), as a module from another release would be.
+extern "C" __attribute__((visibility("default"))) const std::uint32_t dns01_provider_abi = dns01::provider::kAbiVersion;
 
-const std::uint32_t abi_version = dns01::provider::kAbiVersion;
-
-dns01::provider::CreateResult create(const dns01::provider::Settings&, dns01::provider::Host&) {
+extern "C" __attribute__((visibility("default"))) dns01::provider::CreateResult
+dns01_provider_create(const dns01::provider::Settings&, dns01::provider::Host&) {
   throw std::runtime_error("cannot reach the provider API at start-up");
 }
-
-}  // namespace throwing
-
-BOOST_DLL_ALIAS(throwing::abi_version, dns01_provider_abi)
-BOOST_DLL_ALIAS(throwing::create, dns01_provider_create)

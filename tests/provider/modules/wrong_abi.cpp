@@ -6,15 +6,10 @@
 #include <cstdint>
 #include <stdexcept>
 
-namespace wrong_abi {
+// Written by hand (not DNS01_PROVIDER_EXPORT), as a module from another release would be.
+extern "C" __attribute__((visibility("default"))) const std::uint32_t dns01_provider_abi = 19990101;
 
-const std::uint32_t abi_version = 19990101;
-
-dns01::provider::CreateResult create(const dns01::provider::Settings&, dns01::provider::Host&) {
+extern "C" __attribute__((visibility("default"))) dns01::provider::CreateResult
+dns01_provider_create(const dns01::provider::Settings&, dns01::provider::Host&) {
   throw std::logic_error("the factory of a wrong-ABI module must never be called");
 }
-
-}  // namespace wrong_abi
-
-BOOST_DLL_ALIAS(wrong_abi::abi_version, dns01_provider_abi)
-BOOST_DLL_ALIAS(wrong_abi::create, dns01_provider_create)

@@ -89,7 +89,11 @@ Error status_error(const provider::Status& status, const std::string& component)
 // What ProviderSet gives the host services of each instance.
 struct HostOptions {
   Logger* logger = nullptr;  // nullptr = Logger::global()
-  std::string ca_bundle;     // extra CA bundle for the providers' HTTP client
+  std::string ca_bundle;     // extra CA bundle for every provider's HTTP client; a table's own
+                             // `ca_bundle` takes its place for that instance
+  // What Host::env() and the provider.toml `env` aliases read; nullptr = the process environment
+  // (read once, when the set is loaded). Tests inject their own.
+  const Environment* env = nullptr;
 };
 
 class HostServices;  // core/src/plugins: implements provider::Host
@@ -110,17 +114,21 @@ class ProviderInstance {
   const std::string& component() const noexcept { return component_; }
 
   // The provider's operations; a failed Status is thrown as status_error(). A record with an
-  // empty `zone` gets the longest of this instance's zones that holds its name.
+  // empty `zone` gets the longest of this instance's zones that holds its name. Batches larger
+  // than Hints::max_batch go to the provider in consecutive calls of at most that many records;
+  // remove_all() tries every chunk even after one failed, then throws the first failure.
   void add(const provider::TxtRecord& record);
   void remove(const provider::TxtRecord& record);
   void add_all(const std::vector<provider::TxtRecord>& records);
   void remove_all(const std::vector<provider::TxtRecord>& records);
-  provider::Hints hints() const noexcept;
+  // The provider's hints, read once right after it was created.
+  const provider::Hints& hints() const noexcept { return hints_; }
 
  private:
   ProviderInstanceConfig config_;
   ProviderMetadata metadata_;
   std::string component_;
+  provider::Hints hints_;
   // Members are destroyed in reverse order: provider first, then its host services, and the
   // module (which unloads the code) last.
   std::shared_ptr<Module> module_;
@@ -132,6 +140,13 @@ struct ProviderSetOptions {
   std::vector<std::filesystem::path> search_path;  // empty = provider_search_path()
   HostOptions host;
 };
+
+// Every problem of the [providers.*] tables that can be found without loading a module: a type
+// with no module (listing the paths tried), a broken provider.toml, and every table checked
+// against its provider.toml (see validate_provider_settings). `dns01 config check` and
+// ProviderSet::load() both use it, so they never disagree. Empty when all is well.
+std::vector<ConfigIssue> check_provider_tables(const std::vector<ProviderInstanceConfig>& instances,
+                                               const ProviderSetOptions& options = {});
 
 // Every provider of a configuration, loaded and routed.
 class ProviderSet {
