@@ -1,7 +1,8 @@
 #pragma once
 // The wire side of the rfc2136 provider, on ldns: one DNS UPDATE (RFC 2136) per call, signed
-// with TSIG (RFC 8945) when a key is set, and SOA lookups at the same server to find a zone.
-// It reports what the server said; rfc2136_provider.cpp decides what that means for the user.
+// with TSIG (RFC 8945) when a key is set, and plain queries (SOA to find a zone, TXT to confirm a
+// change) at the same server. It reports what the server said; reply_meaning.cpp decides what
+// that means for the user.
 //
 // Errors: throws dns01::provider::Failure (StatusCode::network) when no reply arrives, and
 // StatusCode::server for replies that cannot be the answer to our message. Never puts the TSIG
@@ -13,37 +14,40 @@
 #include <string>
 #include <vector>
 
+#include "settings.hpp"
+
 namespace rfc2136 {
-
-struct Server {
-  std::string host;          // IP literal or host name, without brackets
-  std::uint16_t port = 53;
-  std::string str() const;   // "192.0.2.1:53", "[2001:db8::1]:53"
-};
-
-// Parses "IP", "IP:port", "[IPv6]", "[IPv6]:port", bare "IPv6", "host", "host:port".
-// Throws std::invalid_argument with a readable reason.
-Server parse_server(const std::string& text);
-
-struct TsigKey {
-  std::string name;       // "dns01-acme"
-  std::string algorithm;  // ldns wire name: "hmac-sha256.", "hmac-md5.sig-alg.reg.int."
-  std::string secret;     // base64
-};
 
 struct Change {
   bool add = true;  // add one RR (class IN) / delete exactly that RR (class NONE, TTL 0)
   std::string name;
   std::string value;
-  std::uint32_t ttl = 60;
+  std::uint32_t ttl = 0;
 };
 
+// What the server answered to an UPDATE.
 struct Reply {
-  int rcode = 0;            // RFC 1035/2136 rcode of the reply (LDNS_RCODE_*)
-  int tsig_error = 0;       // TSIG error field (BADSIG 16, BADKEY 17, BADTIME 18), 0 if none
-  bool signed_reply = false;
-  bool verified = false;    // the reply's TSIG checked out against our key
-  bool tcp = false;         // the exchange used TCP
+  int rcode = 0;              // RFC 1035/2136 rcode of the reply (LDNS_RCODE_*)
+  bool has_tsig = false;      // the reply carries a TSIG RR (signed, or an unsigned TSIG error)
+  int tsig_error = 0;         // that RR's error field (tsig_error::*), 0 if none
+  bool signed_reply = false;  // that RR carries a MAC
+  bool verified = false;      // the MAC checked out against our key
+  bool tcp = false;           // the exchange used TCP
+};
+
+// TSIG error codes (RFC 8945 §5.3; ldns 1.8.3 names none of them).
+namespace tsig_error {
+inline constexpr int badsig = 16;
+inline constexpr int badkey = 17;
+inline constexpr int badtime = 18;
+inline constexpr int badtrunc = 22;
+}  // namespace tsig_error
+
+// What the server answered to a TXT query.
+struct TxtAnswer {
+  int rcode = 0;
+  bool authoritative = false;       // AA set: the server answered from its own zone data
+  std::vector<std::string> values;  // each TXT RR's character-strings, concatenated
 };
 
 class UpdateClient {
@@ -57,6 +61,10 @@ class UpdateClient {
   // The apex of the zone holding `name` according to the server (SOA in the answer or authority
   // section of an SOA query), or nullopt with `rcode` set when the server does not say.
   std::optional<std::string> find_zone(const std::string& name, int& rcode);
+
+  // The TXT values at `name` as the server itself serves them, waiting at most `timeout`;
+  // nullopt when no usable reply came (the caller cannot conclude anything then).
+  std::optional<TxtAnswer> query_txt(const std::string& name, std::chrono::milliseconds timeout);
 
   const Server& server() const noexcept { return server_; }
 

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <ctime>
 #include <random>
 #include <stdexcept>
 #include <utility>
@@ -37,6 +38,53 @@ LdnsRrPtr parse_rr(const std::string& text) {
   LdnsRrPtr rr;
   if (ldns_rr_new_frm_str(out_ptr(rr), text.c_str(), 60, nullptr, nullptr) != LDNS_STATUS_OK)
     throw std::runtime_error("fake dns: bad record: " + text);
+  return rr;
+}
+
+// TSIG RDATA fields as ldns numbers the rdfs of a TSIG RR (RFC 8945 §4.2).
+constexpr std::size_t kTsigAlgorithm = 0, kTsigMac = 3;
+// The fudge BIND uses, in seconds.
+constexpr std::uint16_t kTsigFudge = 300;
+
+std::vector<DnsUpdateRecord> update_section(const ldns_pkt* pkt) {
+  std::vector<DnsUpdateRecord> out;
+  const ldns_rr_list* list = ldns_pkt_authority(pkt);  // the update section (RFC 2136 §2.5)
+  for (std::size_t i = 0; list && i < ldns_rr_list_rr_count(list); ++i) {
+    const ldns_rr* rr = ldns_rr_list_rr(list, i);
+    DnsUpdateRecord record{lower_no_dot(rdf_str(ldns_rr_owner(rr))),
+                           static_cast<std::uint16_t>(ldns_rr_get_type(rr)),
+                           static_cast<std::uint16_t>(ldns_rr_get_class(rr)), ldns_rr_ttl(rr), ""};
+    for (std::size_t f = 0; f < ldns_rr_rd_count(rr); ++f)
+      record.rdata += (f ? " " : "") + rdf_str(ldns_rr_rdf(rr, f));
+    out.push_back(std::move(record));
+  }
+  return out;
+}
+
+// An unsigned TSIG RR carrying only an error (RFC 8945 §5.3.2: the reply to a request whose key
+// is unknown or whose MAC is wrong has an empty MAC), in the layout ldns's signer uses.
+LdnsRrPtr tsig_error_rr(const std::string& key_name, const std::string& algorithm,
+                        std::uint16_t original_id, int error) {
+  LdnsRrPtr rr{ldns_rr_new()};
+  LdnsRdfPtr owner{ldns_dname_new_frm_str((key_name + ".").c_str())};
+  LdnsRdfPtr alg{ldns_dname_new_frm_str((algorithm + ".").c_str())};
+  std::uint8_t now[6] = {};
+  auto seconds = static_cast<std::uint64_t>(::time(nullptr));
+  for (int i = 5; i >= 0; --i, seconds >>= 8) now[i] = static_cast<std::uint8_t>(seconds & 0xff);
+  LdnsRdfPtr time_signed{ldns_rdf_new_frm_data(LDNS_RDF_TYPE_TSIGTIME, sizeof now, now)};
+  if (!rr || !owner || !alg || !time_signed) throw std::runtime_error("fake dns: ldns out of memory");
+  ldns_rr_set_owner(rr.get(), owner.release());
+  ldns_rr_set_type(rr.get(), LDNS_RR_TYPE_TSIG);
+  ldns_rr_set_class(rr.get(), LDNS_RR_CLASS_ANY);
+  ldns_rr_set_ttl(rr.get(), 0);
+  ldns_rr_push_rdf(rr.get(), alg.release());
+  ldns_rr_push_rdf(rr.get(), time_signed.release());
+  ldns_rr_push_rdf(rr.get(), ldns_native2rdf_int16(LDNS_RDF_TYPE_INT16, kTsigFudge));
+  ldns_rr_push_rdf(rr.get(), ldns_native2rdf_int16_data(0, nullptr));  // MAC: empty
+  ldns_rr_push_rdf(rr.get(), ldns_native2rdf_int16(LDNS_RDF_TYPE_INT16, original_id));
+  ldns_rr_push_rdf(rr.get(), ldns_native2rdf_int16(LDNS_RDF_TYPE_INT16,
+                                                   static_cast<std::uint16_t>(error)));
+  ldns_rr_push_rdf(rr.get(), ldns_native2rdf_int16_data(0, nullptr));  // other data: none
   return rr;
 }
 
@@ -125,6 +173,13 @@ std::size_t FakeDnsServer::count(std::string_view name, std::uint16_t type,
   }));
 }
 
+void FakeDnsServer::set_tsig_key(DnsTsigKey key) {
+  std::lock_guard lock(mutex_);
+  key.name = lower_no_dot(key.name);
+  key.algorithm = lower_no_dot(key.algorithm);
+  tsig_key_ = std::move(key);
+}
+
 std::vector<std::uint8_t> FakeDnsServer::respond(const std::vector<std::uint8_t>& wire, bool tcp,
                                                  std::vector<std::vector<std::uint8_t>>& extra) {
   LdnsPktPtr query;
@@ -135,11 +190,27 @@ std::vector<std::uint8_t> FakeDnsServer::respond(const std::vector<std::uint8_t>
   DnsQuery q{lower_no_dot(rdf_str(ldns_rr_owner(qrr))),
              static_cast<std::uint16_t>(ldns_rr_get_type(qrr)), ldns_pkt_id(query.get()),
              ldns_pkt_rd(query.get()), tcp};
+  q.opcode = static_cast<int>(ldns_pkt_get_opcode(query.get()));
+  if (q.opcode == LDNS_PACKET_UPDATE) q.update = update_section(query.get());
   Handler handler;
+  std::optional<DnsTsigKey> key;
+  {
+    std::lock_guard lock(mutex_);
+    handler = handler_;
+    key = tsig_key_;
+  }
+  const ldns_rr* tsig = ldns_pkt_tsig(query.get());
+  if (tsig && ldns_rr_rd_count(tsig) > kTsigMac) {
+    q.tsig = DnsTsig{lower_no_dot(rdf_str(ldns_rr_owner(tsig))),
+                     lower_no_dot(rdf_str(ldns_rr_rdf(tsig, kTsigAlgorithm))), false};
+    // ldns verifies the MAC only (no time window), under the key name we give it.
+    q.tsig->verified = key && key->name == q.tsig->key_name && key->algorithm == q.tsig->algorithm &&
+                       ldns_pkt_tsig_verify(query.get(), wire.data(), wire.size(),
+                                            (key->name + ".").c_str(), key->secret.c_str(), nullptr);
+  }
   {
     std::lock_guard lock(mutex_);
     queries_.push_back(q);
-    handler = handler_;
   }
   DnsAction action = handler ? handler(q) : DnsAction{.rcode = 5};
   if (action.drop) return {};
@@ -150,6 +221,7 @@ std::vector<std::uint8_t> FakeDnsServer::respond(const std::vector<std::uint8_t>
     LdnsPktPtr r{ldns_pkt_new()};
     ldns_pkt_set_id(r.get(), id);
     ldns_pkt_set_qr(r.get(), true);
+    ldns_pkt_set_opcode(r.get(), static_cast<ldns_pkt_opcode>(q.opcode));
     ldns_pkt_set_aa(r.get(), action.aa);
     ldns_pkt_set_tc(r.get(), action.tc);
     ldns_pkt_set_rd(r.get(), q.rd);
@@ -159,6 +231,18 @@ std::vector<std::uint8_t> FakeDnsServer::respond(const std::vector<std::uint8_t>
                                  std::pair{LDNS_SECTION_AUTHORITY, &action.authority},
                                  std::pair{LDNS_SECTION_ADDITIONAL, &action.additional}})
       for (const auto& text : *list) ldns_pkt_push_rr(r.get(), section, parse_rr(text).release());
+    if (action.tsig_error) {
+      const std::string name = q.tsig ? q.tsig->key_name : key ? key->name : "unknown-key";
+      const std::string algorithm = q.tsig ? q.tsig->algorithm : "hmac-sha256";
+      ldns_pkt_set_tsig(r.get(), tsig_error_rr(name, algorithm, q.id, action.tsig_error).release());
+    } else if (action.sign) {
+      if (!key || !tsig) throw std::runtime_error("fake dns: sign needs a key and a signed query");
+      // The reply's MAC covers the request's MAC (RFC 8945 §5.3).
+      if (ldns_pkt_tsig_sign(r.get(), (key->name + ".").c_str(), key->secret.c_str(), kTsigFudge,
+                             (key->algorithm + ".").c_str(),
+                             ldns_rr_rdf(tsig, kTsigMac)) != LDNS_STATUS_OK)
+        throw std::runtime_error("fake dns: cannot sign the reply");
+    }
     return to_wire(r.get());
   };
   if (action.wrong_id_decoy)
@@ -170,7 +254,7 @@ std::vector<std::uint8_t> FakeDnsServer::respond(const std::vector<std::uint8_t>
     ldns_rr_set_owner(other.get(), owner.release());
     extra.push_back(build(q.id, other.get()));
   }
-  return build(q.id, qrr);
+  return build(action.wrong_id ? static_cast<std::uint16_t>(q.id + 1) : q.id, qrr);
 }
 
 void FakeDnsServer::serve_tcp(int fd) {

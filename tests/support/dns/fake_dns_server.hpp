@@ -1,10 +1,17 @@
 #pragma once
-// A scripted DNS server on loopback for unit tests of the propagation module.
+// A scripted DNS server on loopback for unit tests (propagation module, rfc2136 provider).
 //
 // It listens on UDP and TCP on one address and port and asks a handler what to do with each
-// query: answer with given records and flags, drop it (to force a UDP timeout), send decoy or
-// malformed datagrams first, or send raw bytes. Every query is recorded so tests can assert what
-// was asked, over which transport and how often.
+// message: answer with given records and flags, drop it (to force a UDP timeout), send decoy or
+// malformed datagrams first, or send raw bytes. Every message is recorded so tests can assert
+// what was asked, over which transport and how often.
+//
+// DNS UPDATE (RFC 2136): an UPDATE reaches the handler like a query whose `name` is the zone
+// (type SOA), with `opcode` 5 and the update section in `update`. With a TSIG key set
+// (set_tsig_key), a signed message's TSIG is verified against it (`tsig->verified`); an action
+// can sign the reply with that key (`sign`) or attach an unsigned TSIG error (`tsig_error`, the
+// RFC 8945 §5.3.2 replies to BADKEY/BADSIG). UpdatableZone (fake_update_zone.hpp) is a handler
+// that applies updates and serves the result, like a primary server.
 //
 // Threading: one server thread per instance; the handler runs on it. queries()/count() are safe
 // from any thread. The destructor stops the thread and closes the sockets.
@@ -22,12 +29,38 @@
 
 namespace dns01::test {
 
-struct DnsQuery {
+// One RR of an UPDATE's update section.
+struct DnsUpdateRecord {
   std::string name;  // lower case, no trailing dot
+  std::uint16_t type = 0;
+  std::uint16_t rclass = 0;  // 1 IN: add; 254 NONE: delete this RR; 255 ANY: delete an RRset
+  std::uint32_t ttl = 0;
+  std::string rdata;  // presentation format, e.g. "\"token\"" for a TXT; empty without RDATA
+};
+
+// The TSIG RR of a message (RFC 8945).
+struct DnsTsig {
+  std::string key_name;   // lower case, no trailing dot
+  std::string algorithm;  // lower case, no trailing dot: "hmac-sha256"
+  bool verified = false;  // the MAC checks out against the server's key (same name and algorithm)
+};
+
+struct DnsQuery {
+  std::string name;  // lower case, no trailing dot; for an UPDATE, the zone
   std::uint16_t type = 0;
   std::uint16_t id = 0;
   bool rd = false;
   bool tcp = false;
+  int opcode = 0;  // 0 QUERY, 5 UPDATE
+  std::vector<DnsUpdateRecord> update{};  // UPDATE only: the update section
+  std::optional<DnsTsig> tsig{};          // present when the message carries a TSIG RR
+};
+
+// The server's TSIG key (tsig-keygen's name, algorithm and base64 secret).
+struct DnsTsigKey {
+  std::string name;       // "dns01-acme"
+  std::string algorithm;  // "hmac-sha256" or "hmac-md5.sig-alg.reg.int" (ldns names)
+  std::string secret;     // base64
 };
 
 struct DnsAction {
@@ -42,6 +75,9 @@ struct DnsAction {
   bool wrong_id_decoy = false;      // also send a copy of the reply with ID+1 first
   bool wrong_question_decoy = false;  // also send a copy answering another name first
   std::optional<std::vector<std::uint8_t>> raw{};  // send these bytes instead of the reply
+  bool wrong_id = false;  // the reply carries ID+1 (and no correct reply follows)
+  bool sign = false;      // sign the reply with the server's TSIG key (the query must be signed)
+  int tsig_error = 0;     // attach an unsigned TSIG RR with this error (16 BADSIG, 17 BADKEY, ...)
 };
 
 class FakeDnsServer {
@@ -60,6 +96,8 @@ class FakeDnsServer {
   std::string endpoint() const;  // "127.0.0.1:5353"
 
   void set_handler(Handler handler);
+  // The key signed messages are verified with and replies signed with (see DnsAction::sign).
+  void set_tsig_key(DnsTsigKey key);
   std::vector<DnsQuery> queries() const;
   std::size_t count(std::string_view name, std::uint16_t type,
                     std::optional<bool> tcp = std::nullopt) const;
@@ -75,6 +113,7 @@ class FakeDnsServer {
   int udp_ = -1, tcp_ = -1, wake_[2] = {-1, -1};
   mutable std::mutex mutex_;
   Handler handler_;
+  std::optional<DnsTsigKey> tsig_key_;
   std::vector<DnsQuery> queries_;
   std::thread thread_;
 };
