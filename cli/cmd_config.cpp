@@ -3,9 +3,11 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
+#include <optional>
 
 #include "commands.hpp"
 #include "dns01/log.hpp"
+#include "dns01/plugins/loader.hpp"
 
 namespace dns01::cli {
 
@@ -24,8 +26,23 @@ nlohmann::json endpoints_json(const std::vector<Endpoint>& list) {
   return out;
 }
 
-nlohmann::json provider_value_json(const ProviderValue& v) {
-  if (v.secret) return kMask;
+// The provider.toml of a table's type, when its module can be found; nullopt otherwise.
+std::optional<plugins::ProviderMetadata> metadata_of(const ProviderInstanceConfig& p) {
+  try {
+    if (auto module = plugins::find_module(p.type, plugins::provider_search_path()))
+      return plugins::load_provider_metadata(module->metadata);
+  } catch (const Error&) {
+  }
+  return std::nullopt;
+}
+
+// A value is shown only when the provider's provider.toml declares the key and says it is not a
+// secret: a misspelt key (`secert = "..."`) or a provider whose metadata cannot be read may hold
+// a secret under a name nothing recognises.
+nlohmann::json provider_value_json(const std::string& key, const ProviderValue& v,
+                                   const std::optional<plugins::ProviderMetadata>& metadata) {
+  const plugins::ConfigKeySpec* spec = metadata ? metadata->find(key) : nullptr;
+  if (v.secret || !spec || spec->secret) return kMask;
   return std::visit([](const auto& x) { return nlohmann::json(x); }, v.value);
 }
 
@@ -34,8 +51,10 @@ nlohmann::json provider_value_json(const ProviderValue& v) {
 nlohmann::json config_json(const Config& c) {
   nlohmann::json providers = nlohmann::json::object();
   for (const auto& p : c.providers) {
+    const auto metadata = metadata_of(p);
     nlohmann::json settings = nlohmann::json::object();
-    for (const auto& [key, value] : p.settings) settings[key] = provider_value_json(value);
+    for (const auto& [key, value] : p.settings)
+      settings[key] = provider_value_json(key, value, metadata);
     providers[p.name] = {{"type", p.type}, {"zones", p.zones}, {"settings", settings}};
   }
   return {
@@ -47,7 +66,8 @@ nlohmann::json config_json(const Config& c) {
         {"eab_kid", c.acme.eab_kid},
         {"eab_hmac_key", c.acme.eab_hmac_key.empty() ? "" : std::string(kMask)},
         {"profile", c.acme.profile},
-        {"preferred_chain", c.acme.preferred_chain}}},
+        {"preferred_chain", c.acme.preferred_chain},
+        {"agree_tos", c.acme.agree_tos}}},
       {"storage", {{"dir", c.storage.dir.string()}}},
       {"propagation",
        {{"timeout", format_duration(c.propagation.timeout)},
@@ -116,6 +136,10 @@ void register_config(CLI::App& app, Context& ctx) {
   check->callback([&ctx] {
     ctx.run = [&ctx] {
       const Config& c = ctx.config();
+      // Provider tables against their provider.toml, exactly as `issue` checks them (no module
+      // is loaded, no server contacted).
+      if (auto issues = plugins::check_provider_tables(c.providers); !issues.empty())
+        throw ConfigError(std::move(issues), "`dns01 providers <type>` lists a provider's keys");
       if (ctx.global.json) {
         nlohmann::json j = {{"ok", true},
                             {"source", source_json(c)},

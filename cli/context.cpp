@@ -21,9 +21,17 @@ const Config& Context::config() {
 
 void print_error(const Error& e) {
   auto& redactor = Redactor::global();
-  std::string text = fmt::format("dns01: error: {}\n", e.what());
-  if (!e.hint().empty()) text += fmt::format("dns01: hint: {}\n", e.hint());
-  std::fputs(redactor.apply(text).c_str(), stderr);
+  const std::string priority = Logger::global().priority_prefix(LogLevel::error);
+  // "dns01: error: dns01: ..." says dns01 twice; errors of dns01 as a whole drop the component.
+  std::string_view what = e.what();
+  if (e.component() == "dns01" && what.starts_with("dns01: ")) what.remove_prefix(7);
+  // Redacted first (the patterns see the text as written), then made one record per line: a
+  // server's bytes in the message (a URL with CR/LF) cannot print a line of their own.
+  std::string text = fmt::format("{}dns01: error: {}\n", priority,
+                                 sanitize_text(redactor.apply(what)));
+  if (!e.hint().empty())
+    text += fmt::format("{}dns01: hint: {}\n", priority, sanitize_text(redactor.apply(e.hint())));
+  std::fputs(text.c_str(), stderr);
 }
 
 void apply_log_options(const GlobalOptions& global, const LogSettings* from_config) {
@@ -37,6 +45,7 @@ void apply_log_options(const GlobalOptions& global, const LogSettings* from_conf
   if (global.log_format == "json") format = LogFormat::json;
   if (global.log_format == "text") format = LogFormat::text;
   log.set_format(format);
+  log.set_syslog_prefix(global.syslog_prefix || stderr_is_journal());
 }
 
 }  // namespace dns01::cli

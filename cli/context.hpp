@@ -21,6 +21,7 @@ struct GlobalOptions {
   bool quiet = false;                           // -q: warnings and errors only
   std::string log_format;                       // --log-format text|json
   bool allow_insecure_secret_files = false;
+  bool syslog_prefix = false;                   // --syslog-prefix (automatic under journald)
 };
 
 class Context {

@@ -4,9 +4,13 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <exception>
+#include <string>
+#include <vector>
 
+#include "command_name.hpp"
 #include "commands.hpp"
 #include "context.hpp"
 #include "dns01/error.hpp"
@@ -58,6 +62,9 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"text", "json"}));
   app.add_flag("--allow-insecure-secret-files", g.allow_insecure_secret_files,
                "Accept secret files readable by group or others (not recommended)");
+  app.add_flag("--syslog-prefix", g.syslog_prefix,
+               "Start stderr lines with a syslog priority (<3> error .. <7> debug) for journald; "
+               "automatic when stderr is the journal ($JOURNAL_STREAM)");
 
   dns01::cli::register_config(app, ctx);
   dns01::cli::register_check(app, ctx);
@@ -66,6 +73,9 @@ int main(int argc, char** argv) {
   dns01::cli::register_renew(app, ctx);
   dns01::cli::register_revoke(app, ctx);
   dns01::cli::register_certificates(app, ctx);
+  dns01::cli::register_delete(app, ctx);
+  dns01::cli::register_account(app, ctx);
+  dns01::cli::register_import(app, ctx);
   dns01::cli::register_cleanup(app, ctx);
   dns01::cli::register_present(app, ctx);
   dns01::cli::register_certbot(app, ctx);
@@ -73,7 +83,11 @@ int main(int argc, char** argv) {
 
   try {
     try {
-      app.parse(argc, argv);
+      // An unknown verb gets "unknown command 'isue' (did you mean 'issue'?)", `help [verb]`
+      // means `[verb] --help` (command_name.hpp). CLI11 takes the arguments reversed.
+      auto args = dns01::cli::check_command_name(app, std::vector<std::string>(argv + 1, argv + argc));
+      std::reverse(args.begin(), args.end());
+      app.parse(args);
     } catch (const CLI::ParseError& e) {
       // --help and --version are "errors" with exit code 0 in CLI11.
       int code = app.exit(e);

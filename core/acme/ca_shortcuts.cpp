@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include "dns01/acme/documents.hpp"
+#include "dns01/http.hpp"
 
 namespace dns01::acme {
 
@@ -25,7 +26,12 @@ const std::vector<CaShortcut>& ca_shortcuts() {
 std::string resolve_directory_url(std::string_view name_or_url) {
   for (const auto& ca : ca_shortcuts())
     if (name_or_url == ca.name) return ca.url;
-  if (name_or_url.starts_with("https://") || name_or_url.starts_with("http://")) {
+  if (name_or_url.starts_with("http://"))
+    throw UsageError("acme", "resolve CA",
+                     fmt::format("'{}' is a plain http:// URL; RFC 8555 requires HTTPS for ACME",
+                                 redact_url(name_or_url)),
+                     "give the CA's https:// directory URL");
+  if (name_or_url.starts_with("https://")) {
     if (name_or_url.size() > 8 && name_or_url.find_first_of(" \t\r\n") == std::string_view::npos)
       return std::string(name_or_url);
   }

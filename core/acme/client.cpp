@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "dns01/log.hpp"
+#include "dns01/signals.hpp"
 
 namespace dns01::acme {
 
@@ -32,15 +33,50 @@ AcmeClient::AcmeClient(HttpClient& http, PrivateKey account_key, AcmeClientOptio
   if (options_.directory_url.empty())
     throw UsageError("acme", "set up client", "no ACME directory URL given",
                      "set [acme] server to a directory URL or a CA shortcut");
+  if (std::string why = url_policy_violation(options_.directory_url, url_policy()); !why.empty())
+    throw UsageError("acme", "set up client",
+                     fmt::format("the ACME server {} is refused: {}",
+                                 redact_url(options_.directory_url), why),
+                     "give the CA's https:// directory URL or a CA shortcut");
+}
+
+UrlPolicy AcmeClient::url_policy() const {
+  UrlPolicy policy;
+  policy.https_only = true;
+  policy.allow_http_loopback = options_.allow_http_loopback;
+  policy.refuse_link_local = true;
+  return policy;
+}
+
+HttpResponse AcmeClient::send(HttpRequest request) {
+  // Every URL but the directory's came from the CA: a broken one is the CA's fault, not ours.
+  if (request.url.empty() || request.url.find_first_of(std::string_view(" \t\r\n\0", 5)) != std::string::npos)
+    throw AcmeError(fmt::format("{} a URL from the CA", request.method),
+                    fmt::format("the CA handed out an unusable URL '{}' (empty, or with blanks or "
+                                "line breaks)",
+                                redact_url(request.url)),
+                    "the CA's reply is malformed; try again later or report it to the CA");
+  request.url_policy = url_policy();
+  // SIGINT/SIGTERM ends a request to a stalled CA within a second (exit 130, not a timeout).
+  request.cancelled = [] { return stop_requested(); };
+  return http_.send(request);
 }
 
 std::string AcmeClient::thumbprint() const { return jwk_thumbprint(account_key_); }
 
 void AcmeClient::pause(std::chrono::milliseconds d) {
-  if (options_.sleep)
+  if (options_.sleep) {
     options_.sleep(d);
-  else
-    std::this_thread::sleep_for(d);
+    return;
+  }
+  // In slices: a signal ends a poll interval (up to a minute with Retry-After) at once.
+  const auto end = std::chrono::steady_clock::now() + d;
+  for (auto now = std::chrono::steady_clock::now(); now < end; now = std::chrono::steady_clock::now()) {
+    if (stop_requested()) throw InterruptedError("wait for the CA");
+    std::this_thread::sleep_for(std::min<std::chrono::milliseconds>(
+        std::chrono::milliseconds(50),
+        std::chrono::duration_cast<std::chrono::milliseconds>(end - now) + std::chrono::milliseconds(1)));
+  }
 }
 
 const Directory& AcmeClient::directory() {
@@ -50,7 +86,7 @@ const Directory& AcmeClient::directory() {
   req.timeout = options_.request_timeout;
   req.max_body = options_.max_body;
   req.follow_redirects = true;
-  HttpResponse resp = http_.send(req);
+  HttpResponse resp = send(std::move(req));
   if (resp.status != 200)
     throw AcmeError("fetch directory", parse_problem(resp.body, static_cast<int>(resp.status)),
                     resp.retry_after(), "check the ACME server URL");
@@ -74,7 +110,7 @@ std::string AcmeClient::take_nonce() {
     req.url = directory().new_nonce;
     req.timeout = options_.request_timeout;
     req.max_body = 4096;
-    HttpResponse resp = http_.send(req);
+    HttpResponse resp = send(std::move(req));
     remember_nonce(resp);
     if (nonces_.empty())
       throw AcmeError("get nonce",
@@ -109,7 +145,7 @@ HttpResponse AcmeClient::post(const std::string& url, const std::optional<Json>&
     req.timeout = options_.request_timeout;
     req.idempotent = false;
     req.max_body = po.max_body ? po.max_body : options_.max_body;
-    HttpResponse resp = http_.send(req);
+    HttpResponse resp = send(std::move(req));
     remember_nonce(resp);
     if (std::find(po.expected.begin(), po.expected.end(), resp.status) != po.expected.end()) return resp;
 
@@ -126,7 +162,17 @@ HttpResponse AcmeClient::post(const std::string& url, const std::optional<Json>&
     if (t == "rateLimited") hint = "wait until the time the CA gives (Retry-After) before trying again";
     else if (t == "externalAccountRequired") hint = "give the EAB key ID and MAC key your CA issued";
     else if (t == "accountDoesNotExist") hint = "register the account first";
-    else if (t == "unauthorized") hint = "check that the records were visible to the CA and that the account may issue for these names";
+    else if (step == "create account" && payload && payload->is_object() &&
+             payload->contains("externalAccountBinding") &&
+             (t == "unauthorized" || t == "malformed" || t == "externalAccountRequired"))
+      hint = "check the EAB key ID and MAC key (--eab-kid, --eab-hmac-key-file): they must be the "
+             "pair your CA issued for this account";
+    else if (t == "unauthorized" && (step == "create account" || step == "find account"))
+      hint = "the CA refused the account; check its terms of service and your account settings";
+    else if (t == "unauthorized" && step.find("revoke") != std::string::npos)
+      hint = "this account or key may not revoke the certificate; revoke with the account that ordered it";
+    else if (t == "unauthorized")
+      hint = "check that the records were visible to the CA and that the account may issue for these names";
     else if (t == "badNonce") hint = "the CA kept rejecting nonces; try again later";
     else if (resp.status >= 500) hint = "the CA failed; try again later";
     throw AcmeError(step, std::move(problem), resp.retry_after(), std::move(hint));

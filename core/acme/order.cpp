@@ -231,7 +231,7 @@ RenewalInfo AcmeClient::renewal_info(const std::string& cert_id) {
   req.url = base + "/" + cert_id;
   req.timeout = options_.request_timeout;
   req.max_body = options_.max_body;
-  HttpResponse resp = http_.send(req);
+  HttpResponse resp = send(std::move(req));
   if (resp.status != 200)
     throw AcmeError("fetch renewal info", parse_problem(resp.body, static_cast<int>(resp.status)), resp.retry_after());
   RenewalInfo info = parse_renewal_info(resp.body);

@@ -33,13 +33,30 @@ namespace {
 using SteadyClock = std::chrono::steady_clock;
 constexpr std::size_t kMaxLine = 4096;  // longer output lines are logged in pieces
 
-// "NAME=value" strings: the extras win over the process environment.
+}  // namespace
+
+bool hook_may_see(std::string_view name, std::string_view value) {
+  // DNS01_* variables are dns01's own configuration (provider credentials, EAB keys, their
+  // _FILE paths): none of a hook's business.
+  if (name.starts_with("DNS01_")) return false;
+  // Anything holding a value dns01 treats as a secret (a provider's CLOUDFLARE_DNS_API_TOKEN read
+  // through its env alias, a TSIG secret, ...): the redactor knows them all.
+  // Only the value is looked at: a variable the admin set for the hook (HAPROXY_API_TOKEN) stays.
+  return Redactor::global().apply(value) == value;
+}
+
+namespace {
+
+// "NAME=value" strings: the process environment a hook may see (hook_may_see), then the extras,
+// which win.
 std::vector<std::string> build_environment(const std::map<std::string, std::string>& extra) {
   std::vector<std::string> out;
   for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
     std::string_view entry(*e);
     const auto eq = entry.find('=');
-    if (eq != std::string_view::npos && extra.count(std::string(entry.substr(0, eq)))) continue;
+    if (eq == std::string_view::npos) continue;
+    const std::string_view name = entry.substr(0, eq);
+    if (extra.count(std::string(name)) || !hook_may_see(name, entry.substr(eq + 1))) continue;
     out.emplace_back(entry);
   }
   for (const auto& [k, v] : extra) out.push_back(k + "=" + v);

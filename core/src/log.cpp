@@ -2,6 +2,7 @@
 #include "dns01/log.hpp"
 
 #include <nlohmann/json.hpp>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <array>
@@ -31,16 +32,23 @@ std::string timestamp() {
                      tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
 }
 
-// Continuation lines of a multi-line message are indented so that every log record still starts
-// with a timestamp (a message can never forge a record of its own); other control characters
-// are shown escaped.
+}  // namespace
+
+// Continuation lines of a multi-line message are indented (unless they already are) so that every
+// log record still starts with a timestamp (a message can never forge a record of its own);
+// other control characters (and DEL) are shown escaped.
 std::string sanitize_text(std::string_view message) {
   std::string out;
   out.reserve(message.size());
-  for (char c : message) {
+  for (std::size_t i = 0; i < message.size(); ++i) {
+    const char c = message[i];
     const auto u = static_cast<unsigned char>(c);
     if (c == '\n') {
-      out += "\n    ";
+      out += '\n';
+      const bool indented = i + 1 < message.size() && (message[i + 1] == ' ' || message[i + 1] == '\t');
+      if (!indented) out += "    ";
+    } else if (u == 0x7f) {
+      out += "\\x7f";
     } else if (c == '\r') {
       continue;
     } else if (u < 0x20 && c != '\t') {
@@ -51,6 +59,8 @@ std::string sanitize_text(std::string_view message) {
   }
   return out;
 }
+
+namespace {
 
 // Colour only on a terminal and only when NO_COLOR (https://no-color.org) is unset or empty.
 bool use_colour(std::FILE* out) {
@@ -97,6 +107,25 @@ LogFormat parse_log_format(std::string_view name) {
                     "use text or json");
 }
 
+bool stderr_is_journal() {
+  const char* stream = std::getenv("JOURNAL_STREAM");
+  if (stream == nullptr || *stream == 0) return false;
+  struct stat st {};
+  if (::fstat(STDERR_FILENO, &st) != 0) return false;
+  return std::string(stream) == fmt::format("{}:{}", static_cast<unsigned long long>(st.st_dev),
+                                            static_cast<unsigned long long>(st.st_ino));
+}
+
+std::string Logger::priority_prefix(LogLevel level) const {
+  if (!syslog_prefix_) return {};
+  switch (level) {
+    case LogLevel::error: return "<3>";
+    case LogLevel::warn: return "<4>";
+    case LogLevel::info: return "<6>";
+    default: return "<7>";
+  }
+}
+
 Logger::Logger(LogLevel level, LogFormat format, std::FILE* out)
     : level_(level), format_(format), out_(out) {}
 
@@ -120,6 +149,10 @@ void Logger::log(LogLevel level, std::string_view component, std::string_view me
     // Invalid UTF-8 in a message (server bytes) must not make dump() throw.
     line = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     line += '\n';
+  } else if (syslog_prefix_) {
+    // journald shows its own time stamp; the priority replaces the colour.
+    std::string text = sanitize_text(safe_message);
+    line = fmt::format("{}{} {}: {}\n", priority_prefix(level), log_level_name(level), safe_component, text);
   } else if (use_colour(out_)) {
     line = fmt::format("{} {}{}\x1b[0m {}: {}\n", timestamp(), colour_of(level),
                        log_level_name(level), safe_component, sanitize_text(safe_message));

@@ -64,12 +64,35 @@ bool is_secret_header(std::string_view name) {
   return n.ends_with("-token") || n.ends_with("-key") || n.ends_with("-secret");
 }
 
+// Names that are also ordinary words: ACME says "authorization" for what a CA validates, so
+// "acme: fetch authorization: the CA answered 404" must stay readable.
+bool is_word_header(std::string_view name) {
+  const std::string n = to_lower(name);
+  return n == "authorization" || n == "cookie";
+}
+
+// Whether the header name starting at `begin` stands where a header does: at the start of the
+// text or a line (after optional blanks and a "> " / "< " trace prefix), or right after a
+// delimiter of a header list or quoted text — not after a word, as in running prose.
+bool at_header_position(std::string_view text, std::size_t begin) {
+  std::size_t i = begin;
+  while (i > 0 && is_space(text[i - 1])) --i;
+  if (i > 0 && (text[i - 1] == '>' || text[i - 1] == '<')) {
+    --i;
+    while (i > 0 && is_space(text[i - 1])) --i;
+  }
+  if (i == 0) return true;
+  return std::string_view("\r\n\"'{[(,;|").find(text[i - 1]) != std::string_view::npos;
+}
+
 void find_headers(std::string_view text, std::vector<Range>& out) {
   for (std::size_t colon = text.find(':'); colon != std::string_view::npos;
        colon = text.find(':', colon + 1)) {
     std::size_t begin = colon;
     while (begin > 0 && is_token_char(text[begin - 1])) --begin;
     if (begin == colon || !is_secret_header(text.substr(begin, colon - begin))) continue;
+    if (is_word_header(text.substr(begin, colon - begin)) && !at_header_position(text, begin))
+      continue;
     std::size_t v = colon + 1;
     while (v < text.size() && is_space(text[v])) ++v;
     std::size_t end = v;

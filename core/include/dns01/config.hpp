@@ -106,6 +106,9 @@ struct ProviderInstanceConfig {
   std::vector<std::string> zones;   // zones served (lower-case, no trailing dot)
   std::map<std::string, ProviderValue> settings;  // every other key, *_file resolved
   SourceLocation where;
+  // Host-level: an extra PEM bundle trusted for this provider's API (a corporate TLS proxy, a
+  // test fake), on top of the system store. Empty = none.
+  std::string ca_bundle;
 };
 
 struct Config {

@@ -17,7 +17,7 @@
 //   reset) only for idempotent requests; permanent ones (certificate not trusted, bad URL,
 //   size limit) never. 501 and 505 are not retried.
 // - Redirects are followed (max 5) only when `follow_redirects` is set; a loop or too many
-//   redirects throws NetworkError.
+//   redirects throws NetworkError. Each hop is held to the request's UrlPolicy (below).
 // - Responses larger than `max_body` throw NetworkError (a hostile server cannot exhaust memory).
 // - Request/response logging at debug (one line) and trace (headers) level, with Authorization,
 //   X-Auth-*, tokens and secrets redacted through Redactor.
@@ -29,7 +29,8 @@
 // handle first, so sequential requests to one server reuse one connection.
 //
 // Errors: send() throws NetworkError (`<component>: <METHOD> <redacted url>: <cause>`, with a
-// hint) for transport failures, redirect loops and oversized responses; the constructor throws
+// hint) for transport failures, redirect loops, oversized responses and URLs the UrlPolicy
+// refuses, and InterruptedError when HttpRequest::cancelled says so; the constructor throws
 // ConfigError when `ca_bundle` cannot be read or holds no certificate. HTTP error statuses are
 // never thrown: they come back as responses.
 #include <chrono>
@@ -53,6 +54,26 @@ struct RetryPolicy {
   std::chrono::milliseconds max_delay{30'000};            // cap for backoff and Retry-After
 };
 
+// Which servers a request may reach. The ACME client sets it on every request: RFC 8555 §6.1
+// requires HTTPS, and a CA (or whoever answers in its name) must not be able to steer signed
+// requests to plain HTTP or to a cloud metadata service through a redirect or a URL it hands out.
+// The URL of the request and of every redirect is checked before anything is sent, and with
+// refuse_link_local also the address each connection actually goes to (a host name may resolve
+// to one). A refused URL or address is a NetworkError that is never retried.
+struct UrlPolicy {
+  bool https_only = false;           // refuse http:// ...
+  bool allow_http_loopback = false;  // ... except to 127.0.0.0/8, [::1] and localhost (test fakes)
+  bool refuse_link_local = false;    // refuse 169.254.0.0/16, fe80::/10 and the metadata services
+                                     // (169.254.169.254, fd00:ec2::254, 100.100.100.200,
+                                     // metadata.google.internal)
+};
+
+// Why `url` breaks `policy` ("plain http:// is refused ..."), or "" when it does not.
+std::string url_policy_violation(std::string_view url, const UrlPolicy& policy);
+
+// Largest CA bundle read (a full public bundle is ~220 KB); it must be a regular file.
+inline constexpr std::size_t kMaxCaBundleBytes = 4u << 20;
+
 struct HttpOptions {
   std::chrono::milliseconds timeout{30'000};       // whole-request timeout, per attempt
                                                    // (redirects included)
@@ -62,6 +83,7 @@ struct HttpOptions {
   RetryPolicy retry;
   std::size_t max_body = 8u << 20;                 // default response size limit
   std::string component = "http";                  // prefix of errors and log lines
+  UrlPolicy url_policy;                            // default for requests that set none
   Logger* logger = nullptr;                        // nullptr = Logger::global()
   // How the client waits between retries; tests replace it to record delays without sleeping.
   std::function<void(std::chrono::milliseconds)> sleep;
@@ -77,6 +99,13 @@ struct HttpRequest {
                                                      // POST/PATCH no
   bool follow_redirects = false;
   std::optional<std::size_t> max_body;               // overrides HttpOptions::max_body
+  std::optional<int> max_attempts;                   // overrides RetryPolicy::max_attempts
+  std::optional<UrlPolicy> url_policy;               // overrides HttpOptions::url_policy
+  // Non-null: asked at least once a second during the transfer (connecting, waiting for a
+  // stalled server) and between retries; true ends the request with InterruptedError. The ACME
+  // client passes stop_requested (signals.hpp). Requests that must still run after a signal
+  // (cleaning up records) leave it empty.
+  std::function<bool()> cancelled;
 };
 
 struct HttpResponse {

@@ -9,6 +9,10 @@
 // since the kernel drops the lock with the process.
 //
 // A torn last line (killed mid-append) is ignored: the record it described was not created yet.
+// Lines: {"op": "add" | "removed" | "not_added", "provider", "zone", "name", "value", "time"}.
+//
+// A journal is created and locked under a hidden temporary name and only then renamed to its
+// .jsonl name, so a concurrent sweeper never sees it unlocked.
 //
 // Thread-safety: RecordJournal methods may be called from several threads.
 #include <cstdint>
@@ -38,8 +42,14 @@ class RecordJournal {
   RecordJournal(const RecordJournal&) = delete;
   RecordJournal& operator=(const RecordJournal&) = delete;
 
-  // Call before creating the record.
+  // Call before creating the record: from now on it counts as "maybe added" and is cleaned up
+  // (by this run, or as stale by the next one) unless removed() or not_added() follows.
   void intend(const JournalRecord& record);
+  // Call when the add provably wrote nothing — the provider's server refused it with an answer
+  // (REFUSED, NOTAUTH, BADKEY: an RFC 2136 UPDATE is all or nothing), or the request never left
+  // this host. The record is then not stale and nothing tries to remove it. Not for timeouts or
+  // lost answers: those may have been applied.
+  void not_added(const JournalRecord& record);
   // Call after the record was removed (or found absent).
   void removed(const JournalRecord& record);
   // Records intended and not yet removed, in order.

@@ -48,6 +48,13 @@ LogLevel parse_log_level(std::string_view name);
 const char* log_level_name(LogLevel level) noexcept;
 // Parses "text|json" (case-insensitive); throws ConfigError otherwise.
 LogFormat parse_log_format(std::string_view name);
+// Text made safe for one record on a terminal or in a log: CR dropped, each line break followed by
+// four spaces (a continuation can never pass for a record of its own), other control characters
+// (ESC, NUL, ...) shown as \xNN. Bytes from servers (URLs, problem details) go through this.
+std::string sanitize_text(std::string_view text);
+// True when stderr is the journal stream systemd set up for this service ($JOURNAL_STREAM names
+// stderr's device and inode), the case where syslog priority prefixes belong on each line.
+bool stderr_is_journal();
 
 class Logger {
  public:
@@ -58,6 +65,12 @@ class Logger {
   void set_level(LogLevel level) { level_ = level; }
   LogLevel level() const { return level_; }
   void set_format(LogFormat format) { format_ = format; }
+  // Text lines start with a syslog priority, "<3>" (error) .. "<7>" (debug/trace), which journald
+  // strips and stores as the priority (`journalctl -p err`). Off by default; see
+  // stderr_is_journal().
+  void set_syslog_prefix(bool on) { syslog_prefix_ = on; }
+  // "<N>" for `level` when syslog prefixes are on, else "".
+  std::string priority_prefix(LogLevel level) const;
   bool enabled(LogLevel level) const { return level >= level_ && level_ != LogLevel::off; }
 
   // component: short lower-case source, e.g. "http", "acme", "rfc2136".
@@ -90,6 +103,7 @@ class Logger {
  private:
   LogLevel level_;
   LogFormat format_;
+  bool syslog_prefix_ = false;
   std::FILE* out_;
   std::mutex mutex_;
 };

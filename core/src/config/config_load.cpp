@@ -4,10 +4,9 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
 #include "dns01/config.hpp"
+#include "dns01/storage.hpp"
 
 namespace dns01 {
 
@@ -60,21 +59,22 @@ std::optional<std::filesystem::path> find_config_path(const LoadOptions& options
 Config load_config(const LoadOptions& options) {
   const auto path = find_config_path(options);
   if (!path) return parse_config("", "", options);
-  std::ifstream in(*path, std::ios::binary);
-  if (!in)
-    throw ConfigError("read config file",
-                      fmt::format("cannot open '{}': {}", path->string(), std::strerror(errno)),
-                      "check the file's permissions");
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad())
-    throw ConfigError("read config file", fmt::format("cannot read '{}'", path->string()));
-  const std::string content = text.str();
-  if (content.size() > kMaxConfigBytes)
-    throw ConfigError("read config file",
-                      fmt::format("'{}' is larger than {} bytes", path->string(), kMaxConfigBytes),
-                      "is it the right file?");
-  return parse_config(content, path->string(), options);
+  // Only a regular file of bounded size: /dev/zero would grow without end, a FIFO would block.
+  FileRead file = read_regular_file(*path, kMaxConfigBytes);
+  switch (file.problem) {
+    case FileRead::none: break;
+    case FileRead::too_large:
+      throw ConfigError("read config file", file.describe(*path, kMaxConfigBytes),
+                        "is it the right file?");
+    case FileRead::cannot_open:
+    case FileRead::cannot_read:
+      throw ConfigError("read config file", file.describe(*path, kMaxConfigBytes),
+                        "check the file's permissions");
+    default:
+      throw ConfigError("read config file", file.describe(*path, kMaxConfigBytes),
+                        "name the dns01.toml file itself (a regular file)");
+  }
+  return parse_config(file.data, path->string(), options);
 }
 
 }  // namespace dns01

@@ -5,6 +5,8 @@
 #include <array>
 
 #include "config_internal.hpp"
+#include "dns01/http.hpp"
+#include "dns01/storage.hpp"
 
 namespace dns01::config_detail {
 
@@ -39,7 +41,7 @@ bool refuse_file(const SectionInput& in, const std::string& key, Issues& issues)
 
 bool valid_url_or_shortcut(const std::string& v) {
   if (v.find("://") != std::string::npos)
-    return (v.starts_with("https://") || v.starts_with("http://")) && v.size() > 8 &&
+    return v.starts_with("https://") && v.size() > 8 &&
            v.find_first_of(" \t\r\n") == std::string::npos;
   return !v.empty() && std::all_of(v.begin(), v.end(), [](char c) {
     return std::islower(static_cast<unsigned char>(c)) ||
@@ -87,7 +89,12 @@ void parse_acme(const SectionInput& in, Config& config, Issues& issues) {
     }
     return false;
   };
-  if (str("server", acme.server) && !valid_url_or_shortcut(acme.server))
+  if (str("server", acme.server) && acme.server.starts_with("http://"))
+    issues.add(raw_of(in, "server")->where,
+               fmt::format("{}: '{}' is a plain http:// URL; RFC 8555 requires HTTPS for ACME, "
+                           "give the CA's https:// directory URL",
+                           raw_of(in, "server")->subject, redact_url(acme.server)));
+  else if (!acme.server.empty() && !valid_url_or_shortcut(acme.server))
     issues.add(raw_of(in, "server")->where,
                fmt::format("{}: '{}' is neither a directory URL (https://...) nor a shortcut like "
                            "'letsencrypt' or 'letsencrypt-staging'",
@@ -97,11 +104,12 @@ void parse_acme(const SectionInput& in, Config& config, Issues& issues) {
                fmt::format("{}: '{}' is not an e-mail address", raw_of(in, "email")->subject,
                            acme.email));
   if (str("ca_bundle", acme.ca_bundle) && !acme.ca_bundle.empty()) {
-    std::error_code ec;
-    if (!std::filesystem::is_regular_file(acme.ca_bundle, ec))
+    // Says what is wrong: missing, unreadable (permissions), not a regular file, too large.
+    const FileRead bundle = read_regular_file(acme.ca_bundle, kMaxCaBundleBytes);
+    if (bundle.problem != FileRead::none)
       issues.add(raw_of(in, "ca_bundle")->where,
-                 fmt::format("{}: file '{}' does not exist", raw_of(in, "ca_bundle")->subject,
-                             acme.ca_bundle));
+                 fmt::format("{}: {}", raw_of(in, "ca_bundle")->subject,
+                             bundle.describe(acme.ca_bundle, kMaxCaBundleBytes)));
   }
   if (str("key_type", acme.key_type)) {
     static constexpr std::array<std::string_view, 5> kTypes = {"ec256", "ec384", "rsa2048",

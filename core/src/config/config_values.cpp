@@ -255,6 +255,9 @@ std::optional<std::string> resolve_string(const SectionInput& in, const std::str
 
 bool looks_secret(std::string_view key) {
   const std::string k = lower(key);
+  // A provider's `credentials` names a credentials *file* (certbot's cloudflare.ini): its path is
+  // no secret and must stay readable in errors ("chmod 600 /etc/letsencrypt/cloudflare.ini").
+  if (k == "credentials") return false;
   for (std::string_view word : {"secret", "token", "password", "passwd", "hmac", "credential",
                                 "private_key", "api_key", "apikey"})
     if (k.find(word) != std::string::npos) return true;

@@ -31,7 +31,8 @@ std::string read_secret_file(const std::filesystem::path& path, bool allow_insec
   if (name.empty()) fail(where, "the secret file path is empty");
   // open + fstat checks the mode of the very file read (no race with a rename in between).
   // Symlinks are followed on purpose: mounted secrets (Kubernetes, systemd credentials) are links.
-  UniqueFd file(::open(name.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
+  // O_NONBLOCK: a FIFO must not block the open; it is refused below as not a regular file.
+  UniqueFd file(::open(name.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
   if (!file) {
     const int err = errno;
     if (err == ENOENT)
@@ -43,7 +44,12 @@ std::string read_secret_file(const std::filesystem::path& path, bool allow_insec
   struct stat st {};
   if (::fstat(file.get(), &st) != 0)
     fail(where, fmt::format("cannot stat secret file '{}': {}", name, std::strerror(errno)));
-  if (!S_ISREG(st.st_mode)) fail(where, fmt::format("secret file '{}' is not a regular file", name));
+  if (!S_ISREG(st.st_mode))
+    fail(where, fmt::format("secret file '{}' is not a regular file ({})", name,
+                            S_ISDIR(st.st_mode) ? "a directory" : "a device, FIFO or socket"),
+         "name the file that holds the secret");
+  if (const int flags = ::fcntl(file.get(), F_GETFL); flags >= 0)
+    ::fcntl(file.get(), F_SETFL, flags & ~O_NONBLOCK);
   const unsigned mode = st.st_mode & 07777;
   if ((mode & 077) != 0 && !allow_insecure)
     fail(where,

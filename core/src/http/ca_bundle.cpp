@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "dns01/error.hpp"
+#include "dns01/storage.hpp"
 #include "http_internal.hpp"
 
 namespace dns01::http_detail {
@@ -14,12 +15,15 @@ namespace dns01::http_detail {
 CaBundle CaBundle::load(const std::string& path) {
   CaBundle bundle;
   bundle.path = path;
-  BioPtr bio{BIO_new_file(path.c_str(), "r")};
-  if (!bio) {
-    ERR_clear_error();
-    throw ConfigError(fmt::format("read CA bundle {}", path), "cannot open the file",
-                      "check the ca_bundle path and its permissions");
-  }
+  // Read once, bounded, regular files only (a FIFO or /dev/zero must not hang or exhaust
+  // memory); curl gets the same bytes (CURLOPT_CAINFO_BLOB), never the path a second time.
+  FileRead file = read_regular_file(path, kMaxCaBundleBytes);
+  if (file.problem != FileRead::none)
+    throw ConfigError(fmt::format("read CA bundle {}", path), file.describe(path, kMaxCaBundleBytes),
+                      "check the ca_bundle path and its permissions (a PEM file)");
+  bundle.pem = std::move(file.data);
+  BioPtr bio{BIO_new_mem_buf(bundle.pem.data(), static_cast<int>(bundle.pem.size()))};
+  if (!bio) throw Error(ErrorCategory::internal, "http", "read CA bundle", "out of memory");
   while (X509Ptr cert{PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)})
     bundle.certs.push_back(std::move(cert));
   ERR_clear_error();  // the loop ends on an expected "no start line" at end of file

@@ -120,6 +120,10 @@ Exchange exchange(CURL* curl, const HttpRequest& request, const HttpOptions& opt
   const std::string* body = bodiless ? nullptr : &request.body;
   const std::string origin = url_origin(url);
   const std::string step = fmt::format("{} {}", request.method, redact_url(request.url));
+  const UrlPolicy policy = request.url_policy.value_or(options.url_policy);
+  if (std::string why = url_policy_violation(url, policy); !why.empty())
+    throw NetworkError(options.component, step, fmt::format("refused: {}", why),
+                       "check the URL; dns01 talks to ACME servers over HTTPS only");
   const milliseconds timeout = request.timeout.value_or(options.timeout);
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   std::vector<std::string> visited{method + " " + url};
@@ -144,6 +148,8 @@ Exchange exchange(CURL* curl, const HttpRequest& request, const HttpOptions& opt
     spec.max_body = request.max_body.value_or(options.max_body);
     spec.ca = ca;
     spec.ca_only = options.ca_bundle_only;
+    spec.refuse_link_local = policy.refuse_link_local;
+    spec.cancelled = &request.cancelled;
     spec.trace = log.enabled(LogLevel::trace) ? &log : nullptr;
     spec.component = options.component;
     TransferResult result = perform_transfer(curl, spec);
@@ -173,6 +179,10 @@ Exchange exchange(CURL* curl, const HttpRequest& request, const HttpOptions& opt
       body = nullptr;
       drop_headers(headers, &is_body_header);
     }
+    if (std::string why = url_policy_violation(*next, policy); !why.empty())
+      throw NetworkError(options.component, step,
+                         fmt::format("redirect to {} refused: {}", redact_url(*next), why),
+                         "the server redirects where dns01 may not follow; check the URL");
     std::string key = method + " " + *next;
     if (std::find(visited.begin(), visited.end(), key) != visited.end())
       throw NetworkError(options.component, step,
@@ -191,12 +201,20 @@ HttpResponse HttpClient::send(const HttpRequest& request) {
   Logger& log = options_.logger ? *options_.logger : Logger::global();
   validate(request, options_.component);
   const bool idempotent = request.idempotent.value_or(default_idempotent(request.method));
-  const int max_attempts = std::max(1, options_.retry.max_attempts);
-  const auto wait = [this](milliseconds delay) {
-    if (options_.sleep)
+  const int max_attempts = std::max(1, request.max_attempts.value_or(options_.retry.max_attempts));
+  const auto wait = [this, &request](milliseconds delay) {
+    if (options_.sleep) {
       options_.sleep(delay);
-    else
-      std::this_thread::sleep_for(delay);
+      return;
+    }
+    // In slices, so a cancelled request ends its backoff (up to 30 s) at once.
+    const auto end = std::chrono::steady_clock::now() + delay;
+    for (auto now = std::chrono::steady_clock::now(); now < end; now = std::chrono::steady_clock::now()) {
+      if (request.cancelled && request.cancelled())
+        throw InterruptedError(fmt::format("{} {}", request.method, redact_url(request.url)));
+      std::this_thread::sleep_for(std::min<milliseconds>(
+          milliseconds(50), std::chrono::duration_cast<milliseconds>(end - now) + milliseconds(1)));
+    }
   };
   const CaBundle* ca = impl_->ca ? &*impl_->ca : nullptr;
 
@@ -209,6 +227,8 @@ HttpResponse HttpClient::send(const HttpRequest& request) {
     }
     if (!outcome.response) {
       const TransferFailure& failure = outcome.failure;
+      if (failure.interrupted)
+        throw InterruptedError(fmt::format("{} {}", request.method, redact_url(request.url)));
       if (attempt < max_attempts && retryable_failure(failure, idempotent)) {
         const milliseconds delay = retry_delay(options_.retry, attempt, std::nullopt);
         log.info(options_.component, "{} {}: {}; retrying in {} ms (attempt {}/{})",

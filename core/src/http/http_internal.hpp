@@ -2,10 +2,12 @@
 // Private pieces of the HTTP client, shared by the files of core/src/http/ only. Each section
 // names the .cpp that defines it.
 #include <curl/curl.h>
+#include <sys/socket.h>
 
 #include <array>
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -34,6 +36,8 @@ struct TransferFailure {
   std::string message;         // curl's detailed text (error buffer), redacted
   bool request_sent = true;    // false only when the request certainly never left this host
   bool body_too_large = false; // aborted by the max_body limit
+  bool refused = false;        // refused by the UrlPolicy (never retried)
+  bool interrupted = false;    // aborted on SIGINT/SIGTERM (becomes an InterruptedError)
   std::size_t limit = 0;       // the limit, when body_too_large
 };
 
@@ -59,6 +63,9 @@ std::string body_excerpt(std::string_view body, std::size_t max);
 std::optional<std::string> resolve_url(std::string_view base, std::string_view ref);
 // "scheme://host:port" (with the default port made explicit); empty when unparsable.
 std::string url_origin(std::string_view url);
+// Why a connection to `address` is refused under UrlPolicy::refuse_link_local ("169.254.169.254
+// is a link-local address"), or "" when it is not.
+std::string refused_address(const struct sockaddr* address);
 
 // ---- curl_pool.cpp: easy handles and the shared caches ---------------------------------------
 
@@ -107,6 +114,7 @@ class CurlPool {
 // Certificates of a PEM bundle, parsed once per HttpClient. Throws ConfigError.
 struct CaBundle {
   std::string path;
+  std::string pem;  // the file's bytes, as read once
   std::vector<X509Ptr> certs;
   static CaBundle load(const std::string& path);
 };
@@ -125,6 +133,8 @@ struct TransferSpec {
   std::chrono::milliseconds connect_timeout{0};
   std::size_t max_body = 0;
   const CaBundle* ca = nullptr;       // extra trust anchors, or nullptr
+  bool refuse_link_local = false;     // UrlPolicy::refuse_link_local for the connected address
+  const std::function<bool()>* cancelled = nullptr;  // HttpRequest::cancelled, when set
   bool ca_only = false;               // use ca->path as the only store
   Logger* trace = nullptr;            // non-null: log headers and body excerpts at trace level
   std::string_view component;

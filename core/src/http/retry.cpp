@@ -79,7 +79,8 @@ bool permanent(CURLcode code) {
 }  // namespace
 
 bool retryable_failure(const TransferFailure& failure, bool idempotent) {
-  if (failure.body_too_large || permanent(failure.code)) return false;
+  if (failure.body_too_large || failure.refused || failure.interrupted || permanent(failure.code))
+    return false;
   // A request that never left this host can always be sent again; one that may have reached the
   // server (a timeout while waiting for the answer, a reset mid-reply) could have taken effect,
   // so only an idempotent request may be repeated.
@@ -91,6 +92,8 @@ std::string failure_hint(const TransferFailure& failure) {
     return fmt::format("the server sent more than {} bytes; raise the request's max_body only if "
                        "such a large answer is expected",
                        failure.limit);
+  if (failure.refused)
+    return "the server may only be reached over HTTPS at a public address; check the URL";
   switch (failure.code) {
     case CURLE_COULDNT_RESOLVE_HOST:
     case CURLE_COULDNT_RESOLVE_PROXY:

@@ -1,5 +1,7 @@
 // One HTTP exchange on one easy handle: options, callbacks with size limits, header parsing,
 // trace logging, and classification of failures. Redirects and retries live in http_client.cpp.
+#include <sys/socket.h>
+
 #include <algorithm>
 #include <cctype>
 
@@ -27,6 +29,10 @@ struct Sink {
   std::size_t header_bytes = 0;
   bool header_overflow = false;
   bool callback_failed = false;  // a callback threw (out of memory): transfer aborted
+  bool refuse_link_local = false;
+  std::string refused;           // why a connection was refused (UrlPolicy)
+  bool interrupted = false;      // aborted because the request was cancelled
+  const std::function<bool()>* cancelled = nullptr;
   Logger* trace = nullptr;
   std::string_view component;
 };
@@ -124,6 +130,38 @@ int on_debug(CURL*, curl_infotype type, char* data, size_t size, void* user) noe
   return 0;
 }
 
+// libcurl calls this at least once a second during a transfer (also while connecting or
+// waiting for a stalled server); a non-zero return aborts it, so SIGINT/SIGTERM ends any request
+// within about a second.
+int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) noexcept {
+  auto* sink = static_cast<Sink*>(user);
+  try {
+    if (!(*sink->cancelled)()) return 0;
+  } catch (...) {
+  }
+  sink->interrupted = true;
+  return 1;
+}
+
+// Sees the address of every connection before it is made, so a host name that resolves to a
+// metadata service is refused as surely as a literal address in the URL.
+curl_socket_t on_open_socket(void* user, curlsocktype purpose, curl_sockaddr* address) noexcept {
+  auto* sink = static_cast<Sink*>(user);
+  if (purpose == CURLSOCKTYPE_IPCXN && sink->refuse_link_local) {
+    try {
+      std::string why = refused_address(&address->addr);
+      if (!why.empty()) {
+        sink->refused = std::move(why);
+        return CURL_SOCKET_BAD;
+      }
+    } catch (...) {
+      sink->callback_failed = true;
+      return CURL_SOCKET_BAD;
+    }
+  }
+  return ::socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
+}
+
 bool iequals(std::string_view a, std::string_view b) {
   return a.size() == b.size() &&
          std::equal(a.begin(), a.end(), b.begin(), [](unsigned char x, unsigned char y) {
@@ -206,12 +244,18 @@ TransferFailure classify(CURL* curl, CURLcode code, const Sink& sink, const char
     failure.limit = kMaxHeaderBytes;
     failure.message = fmt::format("response headers larger than the limit of {} bytes",
                                   kMaxHeaderBytes);
+  } else if (sink.interrupted) {
+    failure.interrupted = true;
+    failure.message = "interrupted by a signal";
+  } else if (!sink.refused.empty()) {
+    failure.refused = true;
+    failure.message = fmt::format("connection refused by dns01: {}", sink.refused);
   } else if (sink.callback_failed) {
     failure.message = "out of memory while receiving the response";
   } else {
     failure.message = Redactor::global().apply(errbuf[0] ? errbuf : curl_easy_strerror(code));
   }
-  failure.request_sent = request_may_have_been_sent(curl, code);
+  failure.request_sent = !failure.refused && request_may_have_been_sent(curl, code);
   return failure;
 }
 }  // namespace
@@ -222,6 +266,7 @@ TransferResult perform_transfer(CURL* curl, const TransferSpec& spec) {
   sink.limit = spec.max_body;
   sink.trace = spec.trace;
   sink.component = spec.component;
+  sink.refuse_link_local = spec.refuse_link_local;
   char errbuf[CURL_ERROR_SIZE] = {};
   const std::string url(spec.url);
   const CurlSlistPtr headers = build_headers(*spec.headers, spec.body != nullptr);
@@ -241,6 +286,16 @@ TransferResult perform_transfer(CURL* curl, const TransferSpec& spec) {
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, &on_header);
   curl_easy_setopt(curl, CURLOPT_HEADERDATA, &sink);
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
+  if (spec.cancelled && *spec.cancelled) {
+    sink.cancelled = spec.cancelled;
+    curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, &on_progress);
+    curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &sink);
+  }
+  if (spec.refuse_link_local) {
+    curl_easy_setopt(curl, CURLOPT_OPENSOCKETFUNCTION, &on_open_socket);
+    curl_easy_setopt(curl, CURLOPT_OPENSOCKETDATA, &sink);
+  }
   if (spec.max_body > 0)  // early refusal when Content-Length already exceeds the limit
     curl_easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(spec.max_body));
   if (spec.trace) {
@@ -249,7 +304,9 @@ TransferResult perform_transfer(CURL* curl, const TransferSpec& spec) {
     curl_easy_setopt(curl, CURLOPT_VERBOSE, 1L);
   }
   if (spec.ca && spec.ca_only) {
-    curl_easy_setopt(curl, CURLOPT_CAINFO, spec.ca->path.c_str());
+    curl_blob blob{const_cast<char*>(spec.ca->pem.data()), spec.ca->pem.size(), CURL_BLOB_NOCOPY};
+    curl_easy_setopt(curl, CURLOPT_CAINFO_BLOB, &blob);
+    curl_easy_setopt(curl, CURLOPT_CAINFO, static_cast<char*>(nullptr));
     curl_easy_setopt(curl, CURLOPT_CAPATH, static_cast<char*>(nullptr));
   } else if (spec.ca) {
     curl_easy_setopt(curl, CURLOPT_SSL_CTX_DATA, const_cast<CaBundle*>(spec.ca));

@@ -4,10 +4,7 @@
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <random>
-#include <sstream>
-#include <vector>
 
 #include <fmt/format.h>
 
@@ -44,53 +41,43 @@ std::string random_suffix() {
 
 }  // namespace
 
-void ensure_private_dir(const fs::path& dir, mode_t mode) {
-  // Directories this call creates get `mode` (create_directories would give them 0777 & ~umask);
-  // of those that exist, only `dir` itself is tightened — never a parent like /var/lib.
-  std::vector<fs::path> missing;
-  std::error_code ec;
-  for (fs::path p = dir; !p.empty() && !fs::exists(p, ec); p = p.parent_path()) {
-    missing.push_back(p);
-    if (p == p.parent_path()) break;
+namespace {
+
+// Writes `data` into a new temporary file next to `path` (mode exact, fsynced); returns its name.
+fs::path write_temp(const fs::path& dir, const fs::path& path, std::string_view data, mode_t mode) {
+  // The PID keeps processes forked from one parent (same generator state) apart.
+  const fs::path tmp =
+      dir / fmt::format(".{}.{}.{}.tmp", path.filename().string(), ::getpid(), random_suffix());
+  UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode));
+  if (!fd) fail("create file", tmp, errno);
+  auto give_up = [&](const char* step) {
+    const int err = errno;
+    ::unlink(tmp.c_str());
+    fail(step, tmp, err);
+  };
+  // open() applies the umask, which can only narrow; fchmod makes the mode exact.
+  if (::fchmod(fd.get(), mode) != 0) give_up("set file permissions");
+  std::size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = ::write(fd.get(), data.data() + done, data.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) give_up("write file");
+    done += static_cast<std::size_t>(n);
   }
-  for (auto it = missing.rbegin(); it != missing.rend(); ++it)
-    if (::mkdir(it->c_str(), mode) != 0 && errno != EEXIST) fail("create directory", *it, errno);
-  struct stat st {};
-  if (::stat(dir.c_str(), &st) != 0) fail("inspect directory", dir, errno);
-  if (!S_ISDIR(st.st_mode)) fail("create directory", dir, ENOTDIR);
-  if ((st.st_mode & 07777 & ~mode) != 0 && ::chmod(dir.c_str(), mode) != 0)
-    fail("restrict directory permissions", dir, errno);
+  if (::fsync(fd.get()) != 0) give_up("sync file");
+  return tmp;
 }
 
+fs::path dir_of(const fs::path& path) {
+  return path.has_parent_path() ? path.parent_path() : fs::path(".");
+}
+
+}  // namespace
+
 void write_file_atomic(const fs::path& path, std::string_view data, mode_t mode, bool sync_dir) {
-  const fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
-  const fs::path tmp = dir / fmt::format(".{}.{}.tmp", path.filename().string(), random_suffix());
-  {
-    UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode));
-    if (!fd) fail("create file", tmp, errno);
-    // open() applies the umask, which can only narrow; fchmod makes the mode exact.
-    if (::fchmod(fd.get(), mode) != 0) {
-      int err = errno;
-      ::unlink(tmp.c_str());
-      fail("set file permissions", tmp, err);
-    }
-    std::size_t done = 0;
-    while (done < data.size()) {
-      ssize_t n = ::write(fd.get(), data.data() + done, data.size() - done);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) {
-        int err = errno;
-        ::unlink(tmp.c_str());
-        fail("write file", tmp, err);
-      }
-      done += static_cast<std::size_t>(n);
-    }
-    if (::fsync(fd.get()) != 0) {
-      int err = errno;
-      ::unlink(tmp.c_str());
-      fail("sync file", tmp, err);
-    }
-  }
+  const fs::path dir = dir_of(path);
+  const fs::path tmp = write_temp(dir, path, data, mode);
+  // rename() replaces a link at `path` itself; it never writes through it.
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
     int err = errno;
     ::unlink(tmp.c_str());
@@ -99,12 +86,18 @@ void write_file_atomic(const fs::path& path, std::string_view data, mode_t mode,
   if (sync_dir) fsync_dir(dir);
 }
 
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) fail("read file", path, errno ? errno : ENOENT);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
+bool create_file_atomic(const fs::path& path, std::string_view data, mode_t mode) {
+  const fs::path dir = dir_of(path);
+  const fs::path tmp = write_temp(dir, path, data, mode);
+  // link() never replaces: of several processes creating the same file, exactly one wins and
+  // every other one sees EEXIST — the complete file of the winner, never a half-written one.
+  const int rc = ::link(tmp.c_str(), path.c_str());
+  const int err = errno;
+  ::unlink(tmp.c_str());
+  if (rc != 0 && err == EEXIST) return false;
+  if (rc != 0) fail("create file", path, err);
+  fsync_dir(dir);
+  return true;
 }
 
 }  // namespace dns01

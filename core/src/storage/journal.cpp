@@ -2,12 +2,14 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <ctime>
 #include <random>
 #include <sstream>
 
@@ -51,7 +53,7 @@ std::vector<JournalRecord> replay(const std::string& text) {
     const std::string op = str("op");
     if (op == "add") {
       pending.push_back(r);
-    } else if (op == "removed") {
+    } else if (op == "removed" || op == "not_added") {
       auto it = std::find(pending.begin(), pending.end(), r);
       if (it != pending.end()) pending.erase(it);
     }
@@ -76,9 +78,18 @@ RecordJournal::RecordJournal(const std::filesystem::path& dir) {
   ensure_private_dir(dir);
   std::random_device rd;
   path_ = dir / fmt::format("{}-{:08x}.jsonl", ::getpid(), rd());
-  fd_.reset(::open(path_.c_str(), O_RDWR | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0600));
-  if (!fd_) fail("create journal", path_, errno);
-  if (::flock(fd_.get(), LOCK_EX | LOCK_NB) != 0) fail("lock journal", path_, errno);
+  // Created and locked under a name sweepers ignore, then renamed: a journal is never visible
+  // unlocked, so a concurrent `cleanup --stale` cannot take it for a dead run's and unlink it
+  // while this run goes on writing into the deleted file.
+  const std::filesystem::path hidden = dir / fmt::format(".{}.tmp", path_.filename().string());
+  fd_.reset(::open(hidden.c_str(), O_RDWR | O_CREAT | O_EXCL | O_APPEND | O_NOFOLLOW | O_CLOEXEC,
+                   0600));
+  if (!fd_) fail("create journal", hidden, errno);
+  if (::flock(fd_.get(), LOCK_EX | LOCK_NB) != 0 || ::rename(hidden.c_str(), path_.c_str()) != 0) {
+    const int err = errno;
+    ::unlink(hidden.c_str());
+    fail("create journal", path_, err);
+  }
 }
 
 RecordJournal::~RecordJournal() {
@@ -97,6 +108,13 @@ void RecordJournal::intend(const JournalRecord& record) {
   pending_.push_back(record);
 }
 
+void RecordJournal::not_added(const JournalRecord& record) {
+  std::lock_guard lock(mutex_);
+  append("not_added", record);
+  auto it = std::find(pending_.begin(), pending_.end(), record);
+  if (it != pending_.end()) pending_.erase(it);
+}
+
 void RecordJournal::removed(const JournalRecord& record) {
   std::lock_guard lock(mutex_);
   append("removed", record);
@@ -113,16 +131,43 @@ std::vector<StaleJournal> find_stale_journals(const std::filesystem::path& dir) 
   std::vector<StaleJournal> out;
   std::error_code ec;
   std::vector<std::filesystem::path> files;
-  for (const auto& entry : std::filesystem::directory_iterator(dir, ec))
-    if (entry.path().extension() == ".jsonl") files.push_back(entry.path());
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (entry.path().extension() == ".jsonl") {
+      files.push_back(entry.path());
+    } else if (name.starts_with(".") && name.ends_with(".jsonl.tmp")) {
+      // A run killed between creating its journal and renaming it: the file holds nothing yet
+      // (records are journaled only after the rename). Removed once it is a minute old and its
+      // lock can be taken — a live run locks it within microseconds of creating it.
+      UniqueFd fd(::open(entry.path().c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+      struct stat st {};
+      if (fd && ::fstat(fd.get(), &st) == 0 && st.st_mtime + 60 < ::time(nullptr) &&
+          ::flock(fd.get(), LOCK_EX | LOCK_NB) == 0)
+        ::unlink(entry.path().c_str());
+    }
+  }
   std::sort(files.begin(), files.end());
   for (const auto& file : files) {
-    auto fd = std::make_shared<UniqueFd>(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+    auto fd = std::make_shared<UniqueFd>(::open(file.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
     if (!*fd) continue;  // removed meanwhile by its owner
     // Our own journal is locked through another open file description, so this fails for it
     // too: flock locks belong to the open file description, not the process.
     if (::flock(fd->get(), LOCK_EX | LOCK_NB) != 0) continue;
-    out.push_back({file, replay(read_file(file)), fd});
+    // A run that ended normally unlinks its journal while still holding the lock; we may have
+    // opened it just before that. Read through our descriptor, and only a file still linked.
+    struct stat st {};
+    if (::fstat(fd->get(), &st) != 0 || st.st_nlink == 0 || !S_ISREG(st.st_mode)) continue;
+    std::string text;
+    char buffer[16384];
+    for (off_t at = 0;;) {
+      const ssize_t n = ::pread(fd->get(), buffer, sizeof buffer, at);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      text.append(buffer, static_cast<std::size_t>(n));
+      at += n;
+      if (text.size() > kMaxStoredFileBytes) break;  // replay keeps the complete lines
+    }
+    out.push_back({file, replay(text), fd});
   }
   return out;
 }

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "dns01/flow/hooks.hpp"
+#include "dns01/log.hpp"
 #include "temp_dir.hpp"
 
 using namespace dns01;
@@ -35,17 +36,40 @@ TEST_CASE("a failing hook is reported, never thrown", "[flow]") {
 TEST_CASE("hooks get the process environment plus their variables, stdin empty", "[flow]") {
   test::TempDir dir;
   const auto out = dir / "env.txt";
-  ::setenv("DNS01_TEST_INHERITED", "inherited", 1);
+  ::setenv("HOOK_TEST_INHERITED", "inherited", 1);
   ::setenv("RENEWED_DOMAINS", "stale value", 1);
   const std::string cmd = "printf '%s|%s|%s|' \"$RENEWED_LINEAGE\" \"$RENEWED_DOMAINS\" "
-                          "\"$DNS01_TEST_INHERITED\" > " + out.string() + "; cat >> " + out.string();
+                          "\"$HOOK_TEST_INHERITED\" > " + out.string() + "; cat >> " + out.string();
   CHECK(run_hook({cmd, "deploy",
                   {{"RENEWED_LINEAGE", "/var/lib/dns01/live/a.test"}, {"RENEWED_DOMAINS", "a.test *.a.test"}},
                   std::chrono::seconds(10)})
             .empty());
   ::unsetenv("RENEWED_DOMAINS");
-  ::unsetenv("DNS01_TEST_INHERITED");
+  ::unsetenv("HOOK_TEST_INHERITED");
   CHECK(slurp(out) == "/var/lib/dns01/live/a.test|a.test *.a.test|inherited|");
+}
+
+TEST_CASE("hooks never see DNS01_* variables or any variable holding a secret", "[flow]") {
+  // Issue 17, finding 10: DNS01_PROVIDERS_*_SECRET reached every deploy hook's environment.
+  test::TempDir dir;
+  const auto out = dir / "env.txt";
+  ::setenv("DNS01_PROVIDERS_MAIN_SECRET", "tsig-secret-value", 1);
+  ::setenv("DNS01_CONFIG", "/etc/dns01/dns01.toml", 1);
+  ::setenv("CLOUDFLARE_DNS_API_TOKEN", "cf-token-value-123", 1);
+  ::setenv("HOOK_TEST_PLAIN", "plain", 1);
+  Redactor::global().add_secret("cf-token-value-123");  // as a provider's env alias registers it
+  const std::string cmd = "env > " + out.string();
+  CHECK(run_hook({cmd, "deploy", {{"RENEWED_DOMAINS", "a.test"}}, std::chrono::seconds(10)}).empty());
+  for (const char* v : {"DNS01_PROVIDERS_MAIN_SECRET", "DNS01_CONFIG", "CLOUDFLARE_DNS_API_TOKEN",
+                        "HOOK_TEST_PLAIN"})
+    ::unsetenv(v);
+  const std::string env = slurp(out);
+  CHECK(env.find("DNS01_") == std::string::npos);
+  CHECK(env.find("tsig-secret-value") == std::string::npos);
+  CHECK(env.find("cf-token-value-123") == std::string::npos);
+  CHECK(env.find("HOOK_TEST_PLAIN=plain") != std::string::npos);
+  CHECK(env.find("RENEWED_DOMAINS=a.test") != std::string::npos);
+  CHECK(env.find("PATH=") != std::string::npos);
 }
 
 TEST_CASE("a hung hook is killed with everything it started", "[flow]") {

@@ -95,3 +95,20 @@ TEST_CASE("redaction stays linear on large inputs", "[redact]") {
   CHECK_FALSE(contains(out, "needle-secret-0001"));
   CHECK_FALSE(contains(out, "token=abc"));
 }
+
+TEST_CASE("the ACME word 'authorization' in running text is not a header", "[redact]") {
+  // Issue 17, finding 11: real CA errors read "acme: fetch authorization: [REDACTED]".
+  Redactor r;
+  const std::string error =
+      "acme: fetch authorization: the CA answered 404 malformed: no such authorization";
+  CHECK(r.apply(error) == error);
+  CHECK(r.apply("acme: wait for authorization: pending for 180 s") ==
+        "acme: wait for authorization: pending for 180 s");
+  // Where a header stands, it is still one.
+  CHECK(r.apply("Authorization: Bearer abc.def") == "Authorization: [REDACTED]");
+  CHECK(r.apply("> Authorization: Basic dXNlcjpwYXNz") == "> Authorization: [REDACTED]");
+  CHECK(r.apply("x\n  authorization: Bearer t0k") == "x\n  authorization: [REDACTED]");
+  CHECK(r.apply("headers {Authorization: Bearer t0k}") == "headers {Authorization: [REDACTED]");
+  CHECK_FALSE(contains(r.apply("sent \"Cookie: id=42\""), "id=42"));
+  CHECK(contains(r.apply("request failed; X-Auth-Token: abc"), "[REDACTED]"));
+}

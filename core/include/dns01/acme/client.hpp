@@ -13,6 +13,14 @@
 // - Any reply other than the expected 2xx becomes an AcmeError carrying the CA's problem
 //   document (type, detail, identifier, subproblems) and Retry-After; malformed replies become
 //   AcmeError("<step>", "<what is wrong>"); network failures stay NetworkError.
+// - HTTPS only (§6.1): the directory URL, every redirect and every URL the CA hands out (nonce,
+//   account, order, authorization, challenge, finalize, certificate, alternate chains, ARI) is
+//   requested under a UrlPolicy that refuses plain http:// and link-local / cloud-metadata
+//   addresses (http.hpp), so a hostile or impersonated CA cannot steer signed requests there.
+//   The constructor refuses such a directory URL with a UsageError.
+// - Interruption: every request (through HttpRequest::cancelled) and every poll wait ends within
+//   about a second of SIGINT/SIGTERM (stop_requested, signals.hpp) with InterruptedError, also
+//   against a CA that stalls.
 // - Polling (authorizations, orders) honours Retry-After (capped), otherwise starts after
 //   PollPolicy::first_delay (~75 ms: pebble and most CAs validate within milliseconds) and
 //   doubles up to PollPolicy::max_interval, giving up after PollPolicy::timeout.
@@ -48,6 +56,9 @@ struct AcmeClientOptions {
   PollPolicy poll;
   // How polling waits; tests may replace it. Default: std::this_thread::sleep_for.
   std::function<void(std::chrono::milliseconds)> sleep;
+  // Test seam: also accept plain http:// to a loopback address (the fake CA of the e2e tests).
+  // dns01 itself never sets it; see "Transport rules" above.
+  bool allow_http_loopback = false;
 };
 
 struct NewAccountOptions {
@@ -154,6 +165,9 @@ class AcmeClient {
   void remember_nonce(const HttpResponse& response);
   void require_account(const std::string& step) const;
   void pause(std::chrono::milliseconds d);
+  // Every request goes out through here, under the client's UrlPolicy.
+  HttpResponse send(HttpRequest request);
+  UrlPolicy url_policy() const;
 
   HttpClient& http_;
   PrivateKey account_key_;

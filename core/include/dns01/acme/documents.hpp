@@ -45,8 +45,8 @@ struct CaShortcut {
   const char* note;
 };
 const std::vector<CaShortcut>& ca_shortcuts();
-// A known shortcut → its URL; an https:// (or http:// for loopback test CAs) URL → unchanged;
-// anything else → UsageError listing the shortcuts.
+// A known shortcut → its URL; an https:// URL → unchanged; a plain http:// URL → UsageError
+// (RFC 8555 §6.1 requires HTTPS); anything else → UsageError listing the shortcuts.
 std::string resolve_directory_url(std::string_view name_or_url);
 
 // --- problem documents (§6.7, RFC 7807) -------------------------------------------------------

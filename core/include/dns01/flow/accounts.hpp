@@ -3,14 +3,20 @@
 //
 // <ca-id> is the directory URL's host, port and path made file-name safe
 // ("acme-v02.api.letsencrypt.org_directory", "127.0.0.1_14000_dir"), so staging and production
-// (or two private CAs) never share an account. The key is saved (0600, atomically) before the
-// account is registered: a run killed in between reuses the key, and newAccount with a known key
-// returns the existing account instead of creating a second one.
+// (or two private CAs) never share an account.
 //
-// Errors: StorageError for unreadable/unwritable files (a corrupt account.json names the file and
-// says to delete it); UsageError when the CA needs terms of service agreed or EAB credentials.
-// Thread-safety: callers hold the lineage lock; two lineages creating the first account of a CA at
-// once both end up with the same account (the key file is written once, atomically).
+// Runs that start together on empty storage end up with ONE account: the key is created
+// write-once (create_file_atomic: the first complete file wins, the others load it), and
+// registration plus the write of account.json happen under <dir>/.lock, so the others wait and
+// use the stored URL. account.json records the key's JWK thumbprint; a file that does not match
+// the key (or cannot be parsed, or predates the thumbprint) is explained in a warning and
+// repaired by asking the CA for the key's account (onlyReturnExisting), registering only when
+// the CA has none. A key that cannot be read is a StorageError that says how to recover.
+//
+// Errors: StorageError for unreadable/unwritable files; UsageError when the CA needs terms of
+// service agreed or EAB credentials; InterruptedError when a signal ends the wait for the lock.
+// Thread-safety: callers hold the lineage lock; the account lock serializes processes.
+#include <chrono>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -28,10 +34,20 @@ struct StoredAccount {
   acme::PrivateKey key;
   std::string url;  // "" when the key exists but registration never completed
 };
-// nullopt when no key is stored there.
+// nullopt when no key is stored there; url is "" when account.json is missing, damaged or
+// belongs to another key (a warning says so).
 std::optional<StoredAccount> load_account(const std::filesystem::path& dir);
 
-// The account key of `dir`, generated (ec256) and saved when there is none.
+// Holds <dir>/.lock (creating `dir`); waits up to two minutes for another run's registration.
+class AccountLock {
+ public:
+  explicit AccountLock(const std::filesystem::path& dir);
+
+ private:
+  std::optional<FileLock> lock_;
+};
+
+// The account key of `dir`, generated (ec256) and saved when there is none (write-once).
 acme::PrivateKey load_or_create_account_key(const std::filesystem::path& dir);
 
 struct AccountRequest {
