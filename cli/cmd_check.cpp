@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "commands.hpp"
+#include "propagation_options.hpp"
 #include "dns01/error.hpp"
 #include "dns01/json.hpp"
 #include "dns01/log.hpp"
@@ -58,31 +59,13 @@ std::chrono::milliseconds duration_option(const std::string& text, const char* o
   }
 }
 
-std::vector<Endpoint> endpoints_option(const std::vector<std::string>& texts, std::uint16_t port,
-                                       const char* option) {
-  std::vector<Endpoint> out;
-  for (const auto& t : texts) {
-    std::string why;
-    try {
-      out.push_back(parse_endpoint(t, port));
-      if (prop::make_address(out.back().host, out.back().port)) continue;
-      why = fmt::format("'{}' is not an IP address", out.back().host);
-    } catch (const std::invalid_argument& e) {
-      why = e.what();
-    }
-    throw UsageError("check", fmt::format("read {}", option), why,
-                     "give IP, IP:port or [IPv6]:port (host names are not resolved here)");
-  }
-  return out;
-}
-
 PropagationSettings settings_from(const CheckArgs& args, Context& ctx) {
   PropagationSettings s = ctx.config().propagation;  // defaults when there is no config file
   if (args.port) s.port = *args.port;
   if (args.timeout) s.timeout = duration_option(*args.timeout, "--timeout");
   if (args.extra_wait) s.extra_wait = duration_option(*args.extra_wait, "--extra-wait");
-  if (!args.nameservers.empty()) s.nameservers = endpoints_option(args.nameservers, s.port, "--nameserver");
-  if (!args.resolvers.empty()) s.resolvers = endpoints_option(args.resolvers, 53, "--resolver");
+  if (!args.nameservers.empty()) s.nameservers = parse_endpoints(args.nameservers, s.port, "--nameserver", "check");
+  if (!args.resolvers.empty()) s.resolvers = parse_endpoints(args.resolvers, 53, "--resolver", "check");
   if (args.require_recursive) s.require_recursive = true;
   return s;
 }

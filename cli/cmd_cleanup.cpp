@@ -120,6 +120,8 @@ void register_cleanup(CLI::App& app, Context& ctx) {
   cmd->add_option("--max-age", args->max_age,
                   "With --stale: age from which certbot/lego hook records count as abandoned "
                   "(default 2h)");
+  // As for `present`: a value starting with '-' is an argument, not an option.
+  cmd->positionals_at_end();
   cmd->callback([args, &ctx] { ctx.run = [args, &ctx] { return run_cleanup(*args, ctx); }; });
 }
 

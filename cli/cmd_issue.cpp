@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "commands.hpp"
+#include "propagation_options.hpp"
 #include "dns01/config.hpp"
 #include "dns01/flow/issue.hpp"
 #include "dns01/log.hpp"
@@ -20,8 +21,10 @@ struct IssueArgs {
   std::vector<std::string> domains;
   std::optional<std::string> cert_name, key_type, server, ca_bundle, email, eab_kid, eab_hmac_key,
       eab_hmac_key_file, profile, preferred_chain, lock_wait;
-  bool agree_tos = false, reuse_key = false, dry_run = false;
+  bool agree_tos = false, reuse_key = false, dry_run = false, expand = false, shrink = false,
+       force_renewal = false;
   std::vector<std::string> deploy_hooks;
+  PropagationArgs propagation;
 };
 
 flow::IssueOptions options_from(const IssueArgs& a, Context& ctx) {
@@ -49,6 +52,9 @@ flow::IssueOptions options_from(const IssueArgs& a, Context& ctx) {
   if (a.preferred_chain) o.preferred_chain = *a.preferred_chain;
   o.reuse_key = a.reuse_key;
   o.dry_run = a.dry_run;
+  o.expand = a.expand;
+  o.shrink = a.shrink;
+  o.force_renewal = a.force_renewal;
   o.deploy_hooks = a.deploy_hooks;
   if (a.lock_wait) {
     try {
@@ -62,11 +68,14 @@ flow::IssueOptions options_from(const IssueArgs& a, Context& ctx) {
 
 int run_issue(const IssueArgs& args, Context& ctx) {
   const flow::IssueOptions options = options_from(args, ctx);
+  const Config config = with_propagation(ctx.config(), args.propagation, "issue");
   // SIGINT/SIGTERM become a cancellation: records are removed before the exit (130).
   StopOnSignals stop;
-  const flow::IssueResult result = flow::issue(ctx.config(), options);
+  const flow::IssueResult result = flow::issue(config, options);
   auto& log = Logger::global();
-  if (result.dry_run) {
+  if (result.status == "not_due") {
+    // Logged by issue(); the paths still go to stdout below, as for a new certificate.
+  } else if (result.dry_run) {
     log.info("issue", "dry run succeeded in {} ms: nothing was stored", result.timings.total);
   } else {
     log.info("issue", "done in {} ms: {}", result.timings.total, result.paths.fullchain.string());
@@ -92,8 +101,11 @@ void register_issue(CLI::App& app, Context& ctx) {
       "Issue a certificate through DNS-01: write every TXT record, wait until every authoritative "
       "nameserver serves them, let the CA validate, remove the records, store the certificate");
   cmd->add_option("-d,--domain", a->domains,
-                  "Name to include (repeatable); '*.example.com' for a wildcard")
-      ->required();
+                  "Name to include (repeatable, or comma-separated: -d example.com,www.example.com); "
+                  "'*.example.com' for a wildcard")
+      ->required()
+      ->delimiter(',')
+      ->allow_extra_args(false);
   cmd->add_option("--cert-name", a->cert_name, "Lineage name under live/ (default: first name without '*.')");
   cmd->add_option("--key-type", a->key_type, "Certificate key: ec256 (default), ec384, rsa2048, rsa3072, rsa4096")
       ->check(CLI::IsMember({"ec256", "ec384", "rsa2048", "rsa3072", "rsa4096"}));
@@ -114,14 +126,25 @@ void register_issue(CLI::App& app, Context& ctx) {
   cmd->add_option("--preferred-chain", a->preferred_chain,
                   "Pick the chain whose top issuer has this common name (e.g. \"ISRG Root X1\")");
   cmd->add_flag("--reuse-key", a->reuse_key, "Keep the lineage's current private key");
+  cmd->add_flag("--expand", a->expand,
+                "Let this run add names to an existing certificate (otherwise refused)");
+  cmd->add_flag("--shrink", a->shrink,
+                "Let this run remove names from an existing certificate (otherwise refused, or a new "
+                "certificate NAME-0001 is made when --cert-name was not given)");
+  cmd->add_flag("--force-renewal", a->force_renewal,
+                "Order a new certificate even when the certificate holds these names and is not due "
+                "(by default such a run does nothing and exits 0)");
   cmd->add_flag("--dry-run", a->dry_run,
-                "Go through the whole flow (against the staging CA for letsencrypt/google/buypass) and "
-                "store nothing but the account");
+                "Go through the whole flow (against the staging CA for letsencrypt/google/buypass; "
+                "other CAs issue a real certificate) with fresh authorizations, and store nothing but "
+                "the account");
   cmd->add_option("--deploy-hook", a->deploy_hooks,
                   "Shell command run after the certificate is stored, with RENEWED_LINEAGE and "
-                  "RENEWED_DOMAINS set (repeatable; saved for renew)");
+                  "RENEWED_DOMAINS set (repeatable; saved for renew)")
+      ->allow_extra_args(false);
   cmd->add_option("--lock-wait", a->lock_wait,
                   "Wait this long for another dns01 run holding the same lineage (default 0s: fail at once)");
+  add_propagation_options(cmd, a->propagation);
   cmd->callback([a, &ctx] { ctx.run = [a, &ctx] { return run_issue(*a, ctx); }; });
 }
 

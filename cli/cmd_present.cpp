@@ -61,6 +61,9 @@ void register_present(CLI::App& app, Context& ctx) {
       ->required()
       ->expected(2, 3);
   cmd->add_flag("--no-wait", args->no_wait, "Return once the value is written (no propagation check)");
+  // A TXT value starts with '-' once in 64 (base64url): after the record name everything is an
+  // argument, never an option, so `present _acme-challenge.x. -Abc...` works (options go first).
+  cmd->positionals_at_end();
   cmd->callback([args, &ctx] { ctx.run = [args, &ctx] { return run_present(*args, ctx); }; });
 }
 

@@ -7,6 +7,8 @@
 #include <string>
 
 #include "commands.hpp"
+#include "dns01/error.hpp"
+#include "propagation_options.hpp"
 #include "dns01/flow/renew.hpp"
 #include "dns01/log.hpp"
 #include "dns01/signals.hpp"
@@ -22,8 +24,17 @@ std::string line_for(const flow::LineageOutcome& o) {
   return fmt::format("{}: failed: {}", o.cert_name, message);
 }
 
-int run_renew(const flow::RenewOptions& options, Context& ctx) {
-  const Config& config = ctx.config();
+struct RenewArgs {
+  flow::RenewOptions options;
+  PropagationArgs propagation;
+};
+
+int run_renew(const RenewArgs& args, Context& ctx) {
+  const flow::RenewOptions& options = args.options;
+  if (options.days && *options.days < 0)
+    throw UsageError("renew", "read --days", fmt::format("{} is negative", *options.days),
+                     "give the number of days before expiry from which to renew, e.g. --days 30");
+  const Config config = with_propagation(ctx.config(), args.propagation, "renew");
   // Ctrl-C / SIGTERM: the running issuance removes its records, the rest is skipped, post
   // hooks still run, exit 130.
   StopOnSignals stop;
@@ -31,10 +42,12 @@ int run_renew(const flow::RenewOptions& options, Context& ctx) {
   if (ctx.global.json) {
     std::puts(summary.to_json().dump().c_str());
   } else if (summary.certificates.empty()) {
-    std::puts("no certificates to renew");
+    if (!ctx.global.quiet) std::puts("no certificates to renew");
   } else {
+    // -q (cron): print only what changed or failed, so a run that did nothing mails nothing.
     for (const auto& o : summary.certificates)
-      std::puts(Redactor::global().apply(line_for(o)).c_str());
+      if (!ctx.global.quiet || o.status == "renewed" || o.status == "failed")
+        std::puts(Redactor::global().apply(line_for(o)).c_str());
   }
   std::fflush(stdout);
   for (const auto& o : summary.certificates)
@@ -47,13 +60,17 @@ int run_renew(const flow::RenewOptions& options, Context& ctx) {
 }  // namespace
 
 void register_renew(CLI::App& app, Context& ctx) {
-  auto options = std::make_shared<flow::RenewOptions>();
+  auto args = std::make_shared<RenewArgs>();
+  flow::RenewOptions* options = &args->options;
   auto* cmd = app.add_subcommand(
       "renew",
       "Renew the certificates that are due (the CA's ARI window, else a third of the lifetime "
       "left); exit code of the first failure, 0 when nothing failed");
   cmd->add_option("--cert-name", options->cert_name, "Only this certificate (lineage name)");
-  cmd->add_flag("--force", options->force, "Renew even when not due");
+  cmd->add_flag("--force,--force-renewal", options->force, "Renew even when not due");
+  cmd->add_option("--days", options->days,
+                  "Renew when fewer than this many days are left, instead of the CA's ARI window or "
+                  "a third of the lifetime (certbot's renew_before_expiry)");
   cmd->add_flag("--dry-run", options->dry_run,
                 "Renew every selected certificate against the CA (staging twin of a shortcut) "
                 "without storing anything; deploy hooks are not run");
@@ -70,7 +87,8 @@ void register_renew(CLI::App& app, Context& ctx) {
                   "Shell command once after all renewals were attempted (RENEWED_DOMAINS, "
                   "FAILED_DOMAINS); repeatable")
       ->allow_extra_args(false);
-  cmd->callback([options, &ctx] { ctx.run = [options, &ctx] { return run_renew(*options, ctx); }; });
+  add_propagation_options(cmd, args->propagation);
+  cmd->callback([args, &ctx] { ctx.run = [args, &ctx] { return run_renew(*args, ctx); }; });
 }
 
 }  // namespace dns01::cli

@@ -18,5 +18,8 @@ void register_cleanup(CLI::App& app, Context& ctx);    // cmd_cleanup.cpp: stale
 void register_present(CLI::App& app, Context& ctx);    // cmd_present.cpp: lego exec present
 void register_certbot(CLI::App& app, Context& ctx);    // cmd_certbot.cpp: certbot-auth, certbot-cleanup
 void register_serve_httpreq(CLI::App& app, Context& ctx);  // cmd_serve_httpreq.cpp: lego httpreq server
+void register_account(CLI::App& app, Context& ctx);    // cmd_account.cpp: show/update/rollover/deactivate
+void register_delete(CLI::App& app, Context& ctx);     // cmd_delete.cpp: forget a lineage
+void register_import(CLI::App& app, Context& ctx);     // cmd_import.cpp: take over certbot lineages
 
 }  // namespace dns01::cli

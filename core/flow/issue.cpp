@@ -12,6 +12,7 @@
 #include "dns01/acme/solver.hpp"
 #include "dns01/flow/accounts.hpp"
 #include "dns01/flow/hooks.hpp"
+#include "dns01/flow/issue_lineage.hpp"
 #include "dns01/flow/records.hpp"
 #include "dns01/flow/renew.hpp"
 #include "dns01/journal.hpp"
@@ -64,6 +65,53 @@ void interruptible_sleep(std::chrono::milliseconds d) {
 
 void check_stop(const char* step) {
   if (stop_requested()) throw InterruptedError(step);
+}
+
+bool is_known_staging(const std::string& url) {
+  for (const char* name : {"letsencrypt-staging", "google-staging", "buypass-staging"})
+    if (url == acme::resolve_directory_url(name)) return true;
+  return false;
+}
+
+// The result for a lineage that already holds the requested names and is not due (renew.hpp's
+// rule, or the ARI time `renew` saved); nullopt when it is due. A certificate from another CA
+// (staging -> production) or with another key type counts as due: it is ordered.
+std::optional<IssueResult> not_due(const CertStore& store, IssueResult& result, const CertInfo& cert,
+                                   const IssueOptions& o) {
+  const auto now = std::chrono::system_clock::now();
+  RenewalDecision decision = renewal_due(cert, std::nullopt, now);
+  if (!o.reuse_key && cert.key_type != o.key_type) return std::nullopt;
+  std::error_code ec;
+  if (std::filesystem::exists(store.renewal_file(result.cert_name), ec)) {
+    const RenewalConfig renewal = load_renewal(store, result.cert_name);
+    if (renewal.server != result.directory_url) return std::nullopt;
+    if (renewal.ari_renewal_time && renewal.ari_window_start && renewal.ari_window_end) {
+      const acme::RenewalInfo window{*renewal.ari_window_start, *renewal.ari_window_end, "", std::nullopt};
+      decision = ari_decision(window, *renewal.ari_renewal_time, now);
+    }
+  }
+  if (decision.due) return std::nullopt;
+  auto paths = store.current(result.cert_name);
+  if (!paths) return std::nullopt;
+  result.status = "not_due";
+  result.reason = decision.reason;
+  result.paths = *paths;
+  result.version = paths->version;
+  result.certificate = cert;
+  return result;
+}
+
+// --dry-run must redo every record write, propagation check and validation: authorizations the
+// CA still holds as valid from an earlier run are deactivated and the order placed again
+// (certbot does the same). Returns how many were deactivated.
+std::size_t deactivate_valid_authorizations(acme::AcmeClient& client, const acme::Order& order) {
+  std::size_t n = 0;
+  for (const auto& url : order.authorizations) {
+    if (client.fetch_authorization(url).status != "valid") continue;
+    client.deactivate_authorization(url);
+    ++n;
+  }
+  return n;
 }
 
 bool account_unknown(const AcmeError& e) {
@@ -155,19 +203,55 @@ void solve(Session& s, acme::AcmeClient& client, RecordPublisher& publisher,
 
 std::string join(const std::vector<std::string>& v, const char* sep) { return fmt::format("{}", fmt::join(v, sep)); }
 
+// Chooses the lineage (issue_lineage.hpp) into result.cert_name; returns the "not_due" result
+// when that lineage already holds these names and nothing needs to be ordered. `announce` logs
+// the choice (once per run).
+std::optional<IssueResult> settle_lineage(const Config& config, const IssueOptions& o, IssueResult& result,
+                                          bool announce) {
+  auto& log = Logger::global();
+  const CertStore store(config.storage.dir);
+  const LineageChoice lineage = choose_lineage(store, result.domains, o.cert_name, o.expand, o.shrink);
+  result.cert_name = lineage.cert_name;
+  if (announce) {
+    if (!lineage.note.empty()) log.info("issue", "{}", lineage.note);
+    if (!lineage.added.empty() && lineage.exists)
+      log.info("issue", "adding {} to {} (--expand)", join(lineage.added, ", "), result.cert_name);
+    if (!lineage.dropped.empty() && lineage.exists)
+      log.warn("issue", "removing {} from {} (--shrink)", join(lineage.dropped, ", "), result.cert_name);
+  }
+  if (!lineage.exists || !lineage.same_names || o.force_renewal || o.dry_run) return std::nullopt;
+  auto kept = not_due(store, result, *lineage.current, o);
+  if (kept)
+    log.info("issue", "{} holds these names and is not due for renewal ({}): no action taken; "
+             "--force-renewal orders a new certificate anyway", result.cert_name, kept->reason);
+  return kept;
+}
+
 }  // namespace
 
 IssueResult issue(const Config& config, const IssueOptions& o) {
   const auto started = SteadyClock::now();
+  auto finish = [&](IssueResult r) {
+    r.timings.total = std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - started).count();
+    return r;
+  };
   auto& log = Logger::global();
   IssueResult result;
   auto& t = result.timings;
   result.domains = normalize_domains(o.domains);
-  result.cert_name = o.cert_name.empty() ? default_cert_name(result.domains) : o.cert_name;
-  CertStore::check_name(result.cert_name);
+  if (!o.cert_name.empty()) CertStore::check_name(o.cert_name);
   result.dry_run = o.dry_run;
-  result.directory_url = acme::resolve_directory_url(o.dry_run ? dry_run_server(o.server) : o.server);
+  result.status = o.dry_run ? "dry_run" : "issued";
+  const std::string server = o.dry_run ? dry_run_server(o.server) : o.server;
+  result.directory_url = acme::resolve_directory_url(server);
   const acme::KeyType key_type = acme::parse_key_type(o.key_type);
+  // Decided before anything is loaded (a no-op run stays cheap) and again under the lineage lock
+  // (a run that waited for the lock finds what the other run stored).
+  if (auto kept = settle_lineage(config, o, result, true)) return finish(*kept);
+  if (o.dry_run && server == o.server && !is_known_staging(result.directory_url))
+    log.warn("issue", "--dry-run: {} has no staging twin known to dns01, so the CA issues a real "
+             "certificate (it is not stored); use a staging directory to keep it off the CA's "
+             "records and rate limits", result.directory_url);
 
   std::optional<Session> session;
   std::optional<LineageLock> lock;
@@ -185,6 +269,12 @@ IssueResult issue(const Config& config, const IssueOptions& o) {
     preflight_routes(*session, result.domains);
     ensure_private_dir(session->store.dir());
     lock.emplace(session->store.dir(), result.cert_name, o.lock_wait);
+    const std::string locked = result.cert_name;
+    if (auto kept = settle_lineage(config, o, result, false)) return finish(*kept);
+    if (result.cert_name != locked) {
+      lock.reset();
+      lock.emplace(session->store.dir(), result.cert_name, o.lock_wait);
+    }
     journal.emplace(session->store.journal_dir());
     StaleSweep sweep = clean_stale_records(session->store.journal_dir(), session->providers);
     result.stale_records_removed = sweep.removed.size();
@@ -237,6 +327,15 @@ IssueResult issue(const Config& config, const IssueOptions& o) {
       log.warn("account", "the CA no longer knows the stored account; registering again");
       reregister_account(*client, acct_dir, account_request);
       order = client->new_order(order_options);
+    }
+    if (o.dry_run) {
+      result.deactivated_authorizations = deactivate_valid_authorizations(*client, order);
+      if (result.deactivated_authorizations) {
+        log.info("acme", "dry run: {} authorization{} still valid from an earlier run deactivated, "
+                 "so every record is written and validated again",
+                 result.deactivated_authorizations, result.deactivated_authorizations == 1 ? "" : "s");
+        order = client->new_order(order_options);
+      }
     }
     if (order.status == "pending") tasks = acme::dns01_tasks(*client, order);
     result.reused_authorizations = order.authorizations.size() - tasks.size();

@@ -53,6 +53,8 @@ nlohmann::json IssueResult::to_json() const {
   const auto now = std::chrono::system_clock::now();
   json j;
   j["ok"] = true;
+  j["status"] = status;
+  j["reason"] = reason;
   j["cert_name"] = cert_name;
   j["domains"] = domains;
   j["directory_url"] = directory_url;
@@ -80,6 +82,7 @@ nlohmann::json IssueResult::to_json() const {
                             {"zone", r.zone},
                             {"provider", r.provider}});
   j["reused_authorizations"] = reused_authorizations;
+  j["deactivated_authorizations"] = deactivated_authorizations;
   j["stale_records_removed"] = stale_records_removed;
   j["cleanup_errors"] = cleanup_errors;
   j["hook_errors"] = hook_errors;

@@ -1,4 +1,4 @@
-// `dns01 renew`: due decisions and the renewal loop (renew.hpp).
+// `dns01 renew`: the renewal loop (renew.hpp); the due rules are in renewal_due.cpp.
 #include "dns01/flow/renew.hpp"
 
 #include <fmt/format.h>
@@ -28,26 +28,7 @@ namespace {
 using Clock = std::chrono::system_clock;
 using std::chrono::duration_cast;
 
-long whole_days(Clock::duration d) { return static_cast<long>(std::chrono::floor<std::chrono::days>(d).count()); }
-
 std::string join(const std::vector<std::string>& v) { return fmt::format("{}", fmt::join(v, " ")); }
-
-RenewalDecision lifetime_rule(const CertInfo& cert, Clock::time_point now) {
-  RenewalDecision d;
-  const auto lifetime = cert.not_after - cert.not_before;
-  const auto left = cert.not_after - now;
-  // certbot 4: renew with a third of the lifetime left; short-lived certificates (< 10 days)
-  // at half, so a 6-day certificate is renewed with 3 days to spare.
-  const auto threshold = lifetime < std::chrono::days(10) ? lifetime / 2 : lifetime / 3;
-  d.due = left < threshold;
-  const long lifetime_days =
-      static_cast<long>(std::chrono::round<std::chrono::days>(lifetime).count());
-  if (left < Clock::duration::zero())
-    d.reason = fmt::format("expired {} days ago", whole_days(now - cert.not_after));
-  else
-    d.reason = fmt::format("{} of {} days left", whole_days(left), lifetime_days);
-  return d;
-}
 
 // The URL of a directory → its shortcut name when there is one, so issue() can map a dry run
 // to the staging twin exactly as it does for `dns01 issue --server letsencrypt --dry-run`.
@@ -181,6 +162,35 @@ class Renewer {
     if (stop_requested()) throw InterruptedError("random sleep before renewal");
   }
 
+  // The ARI time drawn once per window and kept in the renewal file (renewal.hpp): drawing again
+  // on every run of a twice-daily timer would renew early in the window, not at the plan.
+  RenewalDecision decide(const RenewalConfig& renewal, const CertInfo& cert,
+                         const std::optional<acme::RenewalInfo>& ari) {
+    const auto now = services_.now();
+    if (options_.days) return renewal_due_in_days(cert, now, *options_.days);
+    if (!ari) return renewal_due(cert, ari, now);
+    auto same = [](const std::optional<Clock::time_point>& a, Clock::time_point b) {
+      return a && acme::format_rfc3339(*a) == acme::format_rfc3339(b);
+    };
+    if (renewal.ari_renewal_time && same(renewal.ari_window_start, ari->window_start) &&
+        same(renewal.ari_window_end, ari->window_end))
+      return ari_decision(*ari, *renewal.ari_renewal_time, now);
+    const RenewalDecision d = renewal_due(cert, ari, now);
+    if (!options_.dry_run && d.renewal_time) {
+      RenewalConfig updated = renewal;
+      updated.ari_window_start = ari->window_start;
+      updated.ari_window_end = ari->window_end;
+      updated.ari_renewal_time = *d.renewal_time;
+      try {
+        save_renewal(store_, updated);
+      } catch (const Error& e) {
+        Logger::global().warn("renew", "{}: the planned renewal time could not be saved: {}",
+                              renewal.cert_name, Redactor::global().apply(e.what()));
+      }
+    }
+    return d;
+  }
+
   void fail(LineageOutcome& out, const Error& e) {
     out.status = "failed";
     out.error_category = e.category();
@@ -216,7 +226,7 @@ class Renewer {
           log.warn("renew", "{}: renewal info unavailable, using the lifetime rule: {}", name, ari_failure);
         }
       }
-      RenewalDecision decision = renewal_due(cert, ari, services_.now());
+      RenewalDecision decision = decide(renewal, cert, ari);
       if (!ari_failure.empty()) decision.reason = fmt::format("ARI unavailable; {}", decision.reason);
       if (options_.force) decision = {true, "forced", false, std::nullopt};
       else if (options_.dry_run) decision = {true, fmt::format("dry run; {}", decision.reason), false, std::nullopt};
@@ -237,6 +247,9 @@ class Renewer {
       random_sleep_once();
       IssueOptions io = issue_options_for(config_, renewal);
       io.dry_run = options_.dry_run;
+      // The renewal file names the lineage and its names: renew never picks another lineage,
+      // and it already decided that the certificate is due.
+      io.expand = io.shrink = io.force_renewal = true;
       io.deploy_hooks = merged_hooks(renewal.deploy_hooks, options_.deploy_hooks);
       // A dry run must not mark the live certificate as replaced at the CA.
       if (!options_.dry_run && ari) io.replaces = cert.ari_cert_id;
@@ -272,30 +285,6 @@ class Renewer {
 };
 
 }  // namespace
-
-RenewalDecision renewal_due(const CertInfo& cert, const std::optional<acme::RenewalInfo>& ari,
-                            Clock::time_point now, double u) {
-  if (!ari) return lifetime_rule(cert, now);
-  RenewalDecision d;
-  d.ari = true;
-  const auto when = acme::choose_renewal_time(*ari, now, u);
-  d.renewal_time = when;
-  d.due = now >= when;
-  const std::string start = acme::format_rfc3339(ari->window_start);
-  if (d.due)
-    d.reason = fmt::format("ARI window opened {}", start);
-  else if (now < ari->window_start)
-    d.reason = fmt::format("ARI window starts {}", start);
-  else
-    d.reason = fmt::format("ARI window opened {}, renewal planned at {}", start, acme::format_rfc3339(when));
-  return d;
-}
-
-RenewalDecision renewal_due(const CertInfo& cert, const std::optional<acme::RenewalInfo>& ari,
-                            Clock::time_point now) {
-  std::mt19937_64 rng{std::random_device{}()};
-  return renewal_due(cert, ari, now, std::uniform_real_distribution<double>(0.0, 1.0)(rng));
-}
 
 RenewalConfig renewal_config_for(const Config& config, const IssueOptions& o, const IssueResult& result,
                                  const std::string& key_type) {

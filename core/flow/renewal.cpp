@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <optional>
 
+#include "dns01/acme/documents.hpp"
 #include "dns01/config.hpp"
 #include "dns01/error.hpp"
 #include "dns01/version.hpp"
@@ -20,7 +21,8 @@ namespace fs = std::filesystem;
 const std::vector<std::string>& known_keys() {
   static const std::vector<std::string> keys = {
       "version", "domains", "server", "ca_bundle", "key_type", "reuse_key", "email",
-      "profile", "preferred_chain", "eab_kid", "deploy_hooks", "config"};
+      "profile", "preferred_chain", "eab_kid", "deploy_hooks", "config",
+      "ari_window_start", "ari_window_end", "ari_renewal_time"};
   return keys;
 }
 
@@ -69,6 +71,14 @@ struct Reader {
       add(node->source(), fmt::format("'{}' must be a string", key));
   }
 
+  void time(const toml::table& root, const char* key, std::optional<std::chrono::system_clock::time_point>& out) {
+    std::string text;
+    string(root, key, text);
+    if (text.empty()) return;
+    out = acme::parse_rfc3339(text);
+    if (!out) add(root.get(key)->source(), fmt::format("'{}' must be an RFC 3339 time", key));
+  }
+
   void boolean(const toml::table& root, const char* key, bool& out) {
     const toml::node* node = root.get(key);
     if (node == nullptr) return;
@@ -115,6 +125,12 @@ void save_renewal(const CertStore& store, const RenewalConfig& r) {
                       quote(r.eab_kid));
   text += fmt::format("deploy_hooks = {}\n", quote_list(r.deploy_hooks));
   text += fmt::format("config = {}  # the config used at issuance (informational)\n", quote(r.config));
+  if (r.ari_window_start && r.ari_window_end && r.ari_renewal_time) {
+    text += "# the CA's suggested renewal window and the time chosen in it (dns01 renew)\n";
+    text += fmt::format("ari_window_start = {}\n", quote(acme::format_rfc3339(*r.ari_window_start)));
+    text += fmt::format("ari_window_end = {}\n", quote(acme::format_rfc3339(*r.ari_window_end)));
+    text += fmt::format("ari_renewal_time = {}\n", quote(acme::format_rfc3339(*r.ari_renewal_time)));
+  }
   const fs::path path = store.renewal_file(r.cert_name);
   ensure_private_dir(path.parent_path());
   write_file_atomic(path, text, 0600);
@@ -129,7 +145,14 @@ RenewalConfig load_renewal(const CertStore& store, const std::string& cert_name)
                        fmt::format("{} does not exist: certificate '{}' has no renewal settings",
                                    path.string(), cert_name),
                        "issue it first with dns01 issue");
-  const std::string text = read_file(path);
+  // The file names the hooks `renew` runs (often as root): read it only from a directory nobody
+  // else can write into, and never through a link (docs/storage.md, "Who may write").
+  check_private_dir(path.parent_path());
+  FileRead file = read_regular_file(path, kMaxStoredFileBytes, /*follow_links=*/false);
+  if (file.problem != FileRead::none)
+    throw StorageError("read renewal file", file.describe(path, kMaxStoredFileBytes),
+                       "remove it; `dns01 issue --cert-name " + cert_name + "` writes it again");
+  const std::string text = std::move(file.data);
 
   Reader reader{path.string(), {}};
   toml::table root;
@@ -165,6 +188,11 @@ RenewalConfig load_renewal(const CertStore& store, const std::string& cert_name)
   reader.string(root, "eab_kid", r.eab_kid);
   reader.list(root, "deploy_hooks", r.deploy_hooks);
   reader.string(root, "config", r.config);
+  reader.time(root, "ari_window_start", r.ari_window_start);
+  reader.time(root, "ari_window_end", r.ari_window_end);
+  reader.time(root, "ari_renewal_time", r.ari_renewal_time);
+  if (!(r.ari_window_start && r.ari_window_end && r.ari_renewal_time))
+    r.ari_window_start = r.ari_window_end = r.ari_renewal_time = std::nullopt;  // all or none
 
   if (!root.contains("domains") || (root.get("domains")->is_array() && r.domains.empty()))
     reader.issues.push_back({path.string(), 0, 0, "'domains' must list at least one name"});

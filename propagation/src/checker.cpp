@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include <fmt/ranges.h>
+
 #include <algorithm>
 #include <thread>
 
@@ -22,34 +24,54 @@ struct CancelOnExit {
   ~CancelOnExit() { transport.cancel_all(); }
 };
 
-void apply(Probe& p, const QueryResult& r) {
+// Applies one exchange to its probe and returns what it means for the user: the state with the
+// error text, or with the rcode and the SORTED values served. Progress is reported when this
+// changes, so a server rotating the order of an RRset between answers (BIND does, with two
+// values at one name) is not a change, while a new value or a different error is.
+std::string apply(Probe& p, const QueryResult& r) {
   p.rtt = r.rtt;
   p.tcp = r.tcp;
   if (r.status != QueryResult::Status::reply) {
     p.state = ProbeState::error;
     p.rcode.reset();
     p.detail = r.status == QueryResult::Status::timeout ? "no reply (" + r.error + ")" : r.error;
-    return;
+    return "error\n" + (r.status == QueryResult::Status::timeout ? std::string("timeout") : r.error);
   }
   const Reply& reply = *r.reply;
   p.rcode = reply.rcode;
   const std::string summary = summarize(reply, p.name);
+  auto served = reply.txt(p.name);
+  std::sort(served.begin(), served.end());
+  std::string meaning = fmt::format("{}\n{}\n{}", reply.rcode, reply.aa, fmt::join(served, "\n"));
   if (!p.recursive && !reply.aa) {
     p.state = ProbeState::error;
     p.detail = "not authoritative (" + summary + ", AA flag not set: lame delegation?)";
-    return;
+    return "error\n" + meaning;
   }
   if (reply.rcode != rcode::noerror && reply.rcode != rcode::nxdomain) {
     p.state = ProbeState::error;
     p.detail = summary;
-    return;
+    return "error\n" + meaning;
   }
-  const auto served = reply.txt(p.name);
   const bool all = std::all_of(p.values.begin(), p.values.end(), [&](const std::string& v) {
     return std::find(served.begin(), served.end(), v) != served.end();
   });
   p.state = all ? ProbeState::seen : ProbeState::not_yet;
   p.detail = summary;
+  return std::string(probe_state_name(p.state)) + "\n" + meaning;
+}
+
+// "still waiting after 10 s (290 s left) for 1 of 4 server checks: ns2... for _acme...: not yet (...)"
+void heartbeat(const std::vector<Probe>& probes, milliseconds elapsed, milliseconds left) {
+  std::vector<std::string> waiting;
+  for (const auto& p : probes)
+    if (p.state != ProbeState::seen)
+      waiting.push_back(fmt::format("{}{} for {}: {}{}", p.recursive ? "resolver " : "", p.server.label(),
+                                    p.name, probe_state_name(p.state),
+                                    p.detail.empty() ? "" : " (" + p.detail + ")"));
+  Logger::global().info("propagation", "still waiting after {} s ({} s left) for {} of {} server checks: {}",
+                        elapsed.count() / 1000, (left.count() + 999) / 1000, waiting.size(),
+                        probes.size(), fmt::join(waiting, "; "));
 }
 
 }  // namespace
@@ -75,6 +97,8 @@ CheckResult run_probes(Transport& transport, std::vector<Probe> probes, const Ch
     bool in_flight = false;
   };
   std::vector<Slot> slots(probes.size(), Slot{start});
+  std::vector<std::string> meanings(probes.size());
+  auto next_heartbeat = start + options.heartbeat;
 
   auto done = [&](bool recursive) {
     return std::all_of(probes.begin(), probes.end(), [&](const Probe& p) {
@@ -93,6 +117,10 @@ CheckResult run_probes(Transport& transport, std::vector<Probe> probes, const Ch
     if (authoritative_done && done(true)) break;
     if (options.cancelled && options.cancelled()) throw InterruptedError("propagation check");
     if (now >= deadline) break;
+    if (options.heartbeat.count() > 0 && now >= next_heartbeat) {
+      heartbeat(probes, duration_cast<milliseconds>(now - start), duration_cast<milliseconds>(deadline - now));
+      next_heartbeat = now + options.heartbeat;
+    }
     Clock::time_point wake = std::min(deadline, now + milliseconds(100));
     for (std::size_t i = 0; i < probes.size(); ++i) {
       Probe& p = probes[i];
@@ -111,15 +139,16 @@ CheckResult run_probes(Transport& transport, std::vector<Probe> probes, const Ch
                         const auto at = Clock::now();
                         slots[i].in_flight = false;
                         slots[i].next = at + interval(at);
-                        const auto before = std::make_pair(probe.state, probe.detail);
-                        apply(probe, r);
+                        std::string meaning = apply(probe, r);
                         Logger::global().trace("propagation", "TXT {} at {}: {} ({}, {} us)",
                                                probe.name, probe.server.label(), probe.detail,
                                                r.tcp ? "tcp" : "udp", r.rtt.count());
                         if (probe.state == ProbeState::seen && !probe.seen_after)
                           probe.seen_after = duration_cast<milliseconds>(at - start);
-                        if (progress && before != std::make_pair(probe.state, probe.detail))
-                          progress(probe);
+                        if (meaning != meanings[i]) {
+                          meanings[i] = std::move(meaning);
+                          if (progress) progress(probe);
+                        }
                       });
     }
     transport.run_once(wake);
@@ -164,9 +193,10 @@ PropagationError failure_error(const CheckResult& result, std::chrono::milliseco
       "wait for the TXT records",
       fmt::format("{} of {} server checks did not see the values within {:g} s: {}", lines.size(),
                   result.probes.size(), seconds, fmt::join(lines, "; ")),
-      "servers answering 'not yet' are lagging (raise --timeout or [propagation] timeout); for "
-      "unreachable or REFUSED servers fix them or, in split-horizon setups, list the servers to "
-      "check with --nameserver / [propagation] nameservers");
+      "servers answering 'not yet' are lagging: raise [propagation] timeout (for one run: "
+      "--propagation-timeout on issue/renew, --timeout on check); for unreachable or REFUSED "
+      "servers fix them or, in split-horizon setups, list the servers to check with "
+      "[propagation] nameservers (for one run: --nameserver)");
 }
 
 }  // namespace dns01::propagation

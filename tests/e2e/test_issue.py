@@ -161,12 +161,13 @@ def test_reuse_key_keeps_the_key_and_a_new_issue_does_not(sb, issue_env):
     env = issue_env
     name = 'reuse.example.test'
     _, first = issued(env, [name])
-    _, second = issued(env, [name], '--reuse-key')
+    # Same names, not due: --force-renewal (without it nothing is ordered, test_cli_issue_lineage.py).
+    _, second = issued(env, [name], '--reuse-key', '--force-renewal')
     assert second['certificate']['serial'] != first['certificate']['serial']
     check_storage_layout(env, name, version=2)
     assert public_key_der(env.archive(name, 'privkey', 2)) == public_key_der(
         env.archive(name, 'privkey', 1))
-    _, third = issued(env, [name])
+    _, third = issued(env, [name], '--force-renewal')
     check_storage_layout(env, name, version=3)
     assert public_key_der(env.archive(name, 'privkey', 3)) != public_key_der(
         env.archive(name, 'privkey', 1))

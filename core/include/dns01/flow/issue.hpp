@@ -2,6 +2,11 @@
 // `dns01 issue` (and each certificate of `dns01 renew`) as one function.
 //
 // issue() runs, in this order:
+//   0. the lineage: choose_lineage() (issue_lineage.hpp) never lets a run silently add or drop
+//      names of an existing lineage. When the chosen lineage already holds exactly these names
+//      and is not due for renewal (renew.hpp's rule, or the ARI time saved by `renew`), nothing
+//      is ordered: the result has status "not_due" and the current paths (force_renewal,
+//      dry_run override; a certificate from another CA or with another key type is ordered);
 //   1. lineage lock (storage/locks/<name>.lock; a second run fails with StorageError naming the
 //      holder's PID) and a sweep of stale journals left by killed runs;
 //   2. the account for the CA: loaded from accounts/<ca-id>/ or created (terms of service must be
@@ -13,7 +18,10 @@
 //      the preferred chain, store (CertStore: archive + live symlinks), write renewal/<name>.toml;
 //   6. deploy hooks (with RENEWED_LINEAGE / RENEWED_DOMAINS), unless dry_run.
 // dry_run: everything up to the download happens (against the staging CA when `server` is a
-// shortcut with a staging twin), nothing is stored except the account.
+// shortcut with a staging twin), nothing is stored except the account. Authorizations the CA
+// still holds as valid are deactivated first and the order placed again, so every record is
+// written, checked and validated (certbot does the same); with a CA that has no known staging
+// twin a warning says that a real certificate is issued (and thrown away).
 //
 // Progress goes to Logger::global() (info: one line per phase, per record and per nameserver
 // state change), so -q silences it. SIGINT/SIGTERM (StopOnSignals, installed by the caller)
@@ -49,6 +57,9 @@ struct IssueOptions {
   std::string preferred_chain;
   bool reuse_key = false;
   bool dry_run = false;
+  bool expand = false;          // may add names to an existing lineage
+  bool shrink = false;          // may drop names from an existing lineage
+  bool force_renewal = false;   // order even when the lineage holds these names and is not due
   std::vector<std::string> deploy_hooks;  // shell commands, run after a stored issuance
   std::string replaces;                   // ARI CertID of the certificate being renewed
   std::chrono::milliseconds lock_wait{0}; // how long to wait for another run's lineage lock
@@ -80,15 +91,18 @@ struct IssuedRecord {
 };
 
 struct IssueResult {
+  std::string status = "issued";  // "issued" | "dry_run" | "not_due" (nothing was ordered)
+  std::string reason;             // for not_due: "62 of 90 days left"
   std::string cert_name;
   std::vector<std::string> domains;
   std::string directory_url;
   bool dry_run = false;
-  int version = 0;             // archive version; 0 on dry_run
+  int version = 0;             // archive version; 0 on dry_run (not_due: the current one)
   LineagePaths paths;          // empty on dry_run
   CertInfo certificate;
   std::vector<IssuedRecord> records;
   std::size_t reused_authorizations = 0;
+  std::size_t deactivated_authorizations = 0;  // dry_run: valid ones deactivated to redo them
   std::size_t stale_records_removed = 0;
   std::vector<std::string> cleanup_errors;
   std::vector<std::string> hook_errors;

@@ -5,7 +5,9 @@
 //   1. renewal/<name>.toml (load_renewal) and live/<name>/cert.pem (inspect_certificate);
 //   2. when the CA's directory has renewalInfo and the certificate has an ARI CertID, the
 //      suggested window (RFC 9773) is fetched; a failure to get it falls back to the lifetime rule;
-//   3. renewal_due() decides; --force and --dry-run make every selected lineage due;
+//   3. renewal_due() decides (the ARI time drawn on the first run in a window is saved in the
+//      renewal file and reused while the window stays; --days N replaces both rules);
+//      --force and --dry-run make every selected lineage due;
 //   4. a due lineage is issued again through issue() with IssueOptions built from its renewal
 //      file (replaces = the old CertID when the CA speaks ARI; agree_tos = true, the account
 //      exists). Providers and propagation settings come from the CURRENT Config.
@@ -40,6 +42,8 @@ struct RenewOptions {
   bool force = false;
   bool dry_run = false;
   bool random_sleep = false;  // 1..480 s before the first network access; never by default
+  std::optional<int> days;    // due with fewer than this many days left (replaces ARI and the
+                              // lifetime rule, like certbot's renew_before_expiry)
   std::vector<std::string> deploy_hooks, post_hooks, pre_hooks;
 };
 
@@ -57,6 +61,14 @@ RenewalDecision renewal_due(const CertInfo& cert, const std::optional<acme::Rene
                             std::chrono::system_clock::time_point now, double u);
 RenewalDecision renewal_due(const CertInfo& cert, const std::optional<acme::RenewalInfo>& ari,
                             std::chrono::system_clock::time_point now);
+// `renew --days N`: due with fewer than N whole days left (certbot's renew_before_expiry); the
+// reason says how much of the lifetime is left.
+RenewalDecision renewal_due_in_days(const CertInfo& cert, std::chrono::system_clock::time_point now,
+                                    int days);
+// The ARI decision for a renewal time already chosen in `ari`'s window (renew keeps the time it
+// drew in the renewal file and decides with it on later runs while the window stays the same).
+RenewalDecision ari_decision(const acme::RenewalInfo& ari, std::chrono::system_clock::time_point when,
+                             std::chrono::system_clock::time_point now);
 
 // What happened to one lineage.
 struct LineageOutcome {

@@ -15,13 +15,22 @@
 //   eab_kid = ""                  # the MAC key is never stored here: it stays in dns01.toml
 //   deploy_hooks = ["systemctl reload nginx"]
 //   config = "/etc/dns01/dns01.toml"   # the config used at issuance (informational)
+//   ari_window_start = "2026-12-01T00:00:00Z"   # written by `renew` (below)
+//   ari_window_end = "2026-12-03T00:00:00Z"
+//   ari_renewal_time = "2026-12-02T07:12:44Z"
 //
+// The ari_* keys hold the renewal time `dns01 renew` drew in the CA's suggested window, so a
+// timer running twice a day renews at that one time instead of drawing again on every run (which
+// would renew early in the window). A window that moves means a new draw. Reissuing the
+// certificate writes the file without them.
 // Providers and propagation settings are NOT stored: renew uses the current dns01.toml, so a
 // rotated API token applies to every lineage.
 //
 // Errors: StorageError when the file cannot be read/written; ConfigError with file:line:column
 // for a malformed file (unknown keys included, with did-you-mean).
+#include <chrono>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -42,6 +51,8 @@ struct RenewalConfig {
   std::string eab_kid;
   std::vector<std::string> deploy_hooks;
   std::string config;     // path of the dns01.toml used at issuance, "" if none
+  // The ARI window seen by the last `renew` and the renewal time drawn in it (all or none).
+  std::optional<std::chrono::system_clock::time_point> ari_window_start, ari_window_end, ari_renewal_time;
 };
 
 void save_renewal(const CertStore& store, const RenewalConfig& renewal);

@@ -62,6 +62,9 @@ struct CheckOptions {
   std::chrono::milliseconds max_interval{2000};
   double growth = 0.05;
   std::chrono::milliseconds extra_wait{0};  // policy: fixed wait after success (opt-in)
+  // While waiting, an info line this often names the server checks not done yet and the time
+  // left (0 = never), so a long wait is never silent.
+  std::chrono::milliseconds heartbeat{std::chrono::seconds(10)};
   // Polled at least every 100 ms; returning true stops the check with InterruptedError.
   std::function<bool()> cancelled;
 };
@@ -78,7 +81,8 @@ struct CheckResult {
 // seen after 812 ms (udp, rtt 0.2 ms)" or "...: not yet (NXDOMAIN aa)".
 std::string describe_probe(const Probe& probe);
 
-// Called whenever a probe's state or detail changes.
+// Called when a probe's answer changes meaning: its state, its rcode, the SET of values served,
+// or its error. A server rotating the order of the values is not a change.
 using ProgressFn = std::function<void(const Probe&)>;
 
 // Runs the probes until success or timeout. Recursive probes wait for the authoritative ones.
