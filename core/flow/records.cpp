@@ -44,6 +44,7 @@ RecordPublisher::RecordPublisher(plugins::ProviderSet& providers, propagation::C
     : providers_(providers), checker_(checker), journal_(journal) {}
 
 RecordPublisher::~RecordPublisher() {
+  if (cleaned_) return;  // one pass: what it could not remove is the journal's now
   for (const auto& p : placed_)
     if (p.added && !p.removed) {
       cleanup();
@@ -52,6 +53,7 @@ RecordPublisher::~RecordPublisher() {
 }
 
 std::vector<PlacedRecord> RecordPublisher::present(const std::vector<ChallengeRecord>& records) {
+  cleaned_ = false;
   auto& log = Logger::global();
   // 1. Resolve and route every record before writing any: a zone no provider serves is a
   //    config error that must not leave half of the records behind.
@@ -105,6 +107,7 @@ propagation::CheckResult RecordPublisher::wait(const propagation::ProgressFn& pr
 }
 
 std::vector<std::string> RecordPublisher::cleanup() {
+  cleaned_ = true;
   std::vector<std::string> errors;
   auto& log = Logger::global();
   std::map<plugins::ProviderInstance*, std::vector<PlacedRecord*>> groups;
@@ -135,6 +138,17 @@ std::vector<std::string> RecordPublisher::cleanup() {
                instance->component());
       continue;
     } catch (const std::exception& e) {
+      // An unreachable provider will not answer one record at a time either: trying would only
+      // multiply the timeouts. The journal keeps the records for `dns01 cleanup --stale`.
+      const auto* error = dynamic_cast<const Error*>(&e);
+      if (error && error->category() == ErrorCategory::network) {
+        for (auto* p : records)
+          errors.push_back(fmt::format("{} ({}): {}", p->effective_name, p->component, e.what()));
+        log.error("records", "could not remove {} TXT value{} via {}: {} — `dns01 cleanup --stale` "
+                  "retries them", records.size(), records.size() == 1 ? "" : "s",
+                  instance->component(), e.what());
+        continue;
+      }
       log.warn("records", "batch removal via {} failed ({}); removing one by one", instance->component(),
                e.what());
     }

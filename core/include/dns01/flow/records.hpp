@@ -87,8 +87,10 @@ class RecordPublisher {
   propagation::CheckResult wait(const propagation::ProgressFn& progress = {});
 
   // Removes every presented value not yet removed (batched per instance, falling back to one
-  // by one when a batch fails), updates the journal, and returns one message per record that
-  // could not be removed (those stay in the journal for `dns01 cleanup --stale`). Never throws.
+  // by one when a batch fails for another reason than an unreachable provider), updates the
+  // journal, and returns one message per record that could not be removed (those stay in the
+  // journal for `dns01 cleanup --stale`). One bounded pass: the destructor does not try again
+  // after an explicit cleanup(). Never throws.
   std::vector<std::string> cleanup();
 
   const std::vector<PlacedRecord>& records() const { return placed_; }
@@ -98,6 +100,7 @@ class RecordPublisher {
   propagation::Checker& checker_;
   RecordJournal& journal_;
   std::vector<PlacedRecord> placed_;
+  bool cleaned_ = false;  // cleanup() ran since the last present()
 };
 
 // What a stale-journal sweep did.
