@@ -118,10 +118,13 @@ void Route53Client::fail(const HttpReply& reply, const std::string& step, const 
 
 ZonePage Route53Client::list_hosted_zones_by_name(const std::string& dns_name,
                                                   const std::string& zone_id) {
-  std::vector<std::pair<std::string, std::string>> query{{"dnsname", dns_name}};
+  // No DNSName: the listing starts at the first zone of the account.
+  std::vector<std::pair<std::string, std::string>> query;
+  if (!dns_name.empty()) query.emplace_back("dnsname", dns_name);
   if (!zone_id.empty()) query.emplace_back("hostedzoneid", zone_id);
   query.emplace_back("maxitems", "100");
-  const std::string step = "find the hosted zone of " + dns_name;
+  const std::string step =
+      dns_name.empty() ? "list the hosted zones" : "find the hosted zone of " + dns_name;
   const HttpReply reply = call("GET", std::string(kApi) + "/hostedzonesbyname", query, "", step,
                                "ListHostedZonesByName");
   const Xml xml = Xml::parse(reply.body, step);

@@ -58,6 +58,7 @@ class Route53Client {
       : host_(host), settings_(settings), credentials_(credentials) {}
 
   // https://docs.aws.amazon.com/Route53/latest/APIReference/API_ListHostedZonesByName.html
+  // An empty dns_name lists from the account's first zone.
   ZonePage list_hosted_zones_by_name(const std::string& dns_name, const std::string& zone_id);
   // https://docs.aws.amazon.com/Route53/latest/APIReference/API_ListResourceRecordSets.html
   // The TXT RRset at exactly `name` (the listing starts there; other names are ignored).
