@@ -6,7 +6,7 @@
 // certbot runs the auth hook once per challenge (each a new process, sequentially), then answers
 // every challenge, then runs the cleanup hook once per challenge. So the auth hook publishes its
 // value at once and only the last call (CERTBOT_REMAINING_CHALLENGES=0) waits, for the whole
-// batch, before certbot answers. The records live in hook record files (hook_records.hpp).
+// batch, before certbot answers. The records live in hook record files (flow/hookmodes/).
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -22,7 +22,7 @@
 
 #include "commands.hpp"
 #include "dns01/error.hpp"
-#include "dns01/flow/hook_records.hpp"
+#include "dns01/flow/hookmodes/records.hpp"
 #include "dns01/log.hpp"
 #include "dns01/signals.hpp"
 
@@ -33,8 +33,6 @@ namespace prop = dns01::propagation;
 constexpr const char* kComponent = "certbot-hook";
 // What the auth hook prints on stdout; certbot hands it to the cleanup as CERTBOT_AUTH_OUTPUT.
 constexpr std::string_view kOutputKey = "dns01-hook-record=";
-// Records of the batch are at most this old: older ones belong to an earlier run.
-constexpr auto kBatchWindow = std::chrono::hours(1);
 
 std::optional<std::string> env(const char* name) {
   const char* v = std::getenv(name);
@@ -109,11 +107,10 @@ int run_auth(Context& ctx) {
 
   flow::HookSession session(ctx.config());
   StopOnSignals stop;
-  session.checker.options().cancelled = [] { return stop_requested(); };
   const long owner = client_pid();
   auto record = flow::present_hook_record(
       session.store, session.providers, session.checker,
-      {"certbot", domain, flow::challenge_record_name(domain), value, owner});
+      {flow::HookClient::certbot, domain, flow::challenge_record_name(domain), value, owner});
   std::printf("%.*s%s\n", static_cast<int>(kOutputKey.size()), kOutputKey.data(), record.id.c_str());
   std::fflush(stdout);
   if (remaining > 0) {
@@ -122,17 +119,7 @@ int run_auth(Context& ctx) {
     return 0;
   }
 
-  // The batch: this certbot run's records for the domains of this order.
-  const std::set<std::string> wanted(all_domains.begin(), all_domains.end());
-  const auto now = std::chrono::system_clock::now();
-  std::vector<flow::HookRecord> batch;
-  for (auto& r : session.store.list()) {
-    if (r.id == record.id) continue;
-    if (r.client != "certbot" || !wanted.count(r.domain) || r.created + kBatchWindow < now) continue;
-    if (owner != 0 && r.owner_pid != 0 && r.owner_pid != owner) continue;  // another certbot run
-    batch.push_back(std::move(r));
-  }
-  batch.push_back(record);
+  const auto batch = flow::certbot_batch(session.store, record, all_domains, owner);
   if (batch.size() < all_domains.size())
     Logger::global().warn(kComponent,
                           "found {} record(s) for the {} challenge(s) of this run: an earlier "

@@ -108,9 +108,9 @@ int run_check(const CheckArgs& args, Context& ctx) {
   const auto records = parse_records(args.records);
   const PropagationSettings settings = settings_from(args, ctx);
   prop::Checker checker(settings);
-  // Ctrl-C / SIGTERM ends the wait cleanly (exit 130) instead of killing mid-output.
+  // Ctrl-C / SIGTERM ends the wait cleanly (exit 130) instead of killing mid-output: the Checker
+  // stops on stop_requested() by default.
   StopOnSignals stop;
-  checker.options().cancelled = [] { return stop_requested(); };
   auto& log = Logger::global();
   auto result = checker.check(records, [&](const prop::Probe& p) {
     log.info("check", "{}", prop::describe_probe(p));

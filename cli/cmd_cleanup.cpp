@@ -9,7 +9,6 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
-#include <filesystem>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -19,10 +18,9 @@
 #include "commands.hpp"
 #include "dns01/config.hpp"
 #include "dns01/error.hpp"
-#include "dns01/flow/hook_records.hpp"
-#include "dns01/flow/records.hpp"
+#include "dns01/flow/cleanup.hpp"
+#include "dns01/flow/hookmodes/records.hpp"
 #include "dns01/log.hpp"
-#include "dns01/storage.hpp"
 
 namespace dns01::cli {
 namespace {
@@ -33,11 +31,6 @@ struct CleanupArgs {
   std::string max_age = "2h";
 };
 
-nlohmann::json record_json(const char* source, const std::string& provider, const std::string& zone,
-                           const std::string& name, const std::string& value) {
-  return {{"source", source}, {"provider", provider}, {"zone", zone}, {"name", name}, {"value", value}};
-}
-
 int run_stale(const CleanupArgs& args, Context& ctx) {
   std::chrono::milliseconds max_age{};
   try {
@@ -46,41 +39,20 @@ int run_stale(const CleanupArgs& args, Context& ctx) {
     throw UsageError("cleanup", "read --max-age", e.what(),
                      "durations look like 2h, 90m or a number of seconds");
   }
-  const Config& config = ctx.config();
-  auto providers = plugins::ProviderSet::load(config.providers);
-  const auto journal_dir = CertStore(config.storage.dir).journal_dir();
-  auto& log = Logger::global();
-
-  nlohmann::json removed = nlohmann::json::array();
-  std::vector<std::string> errors;
-  std::size_t journals = 0;
-  std::error_code ec;
-  if (std::filesystem::is_directory(journal_dir, ec)) {
-    auto sweep = flow::clean_stale_records(journal_dir, providers);
-    journals = sweep.journals;
-    for (const auto& r : sweep.removed)
-      removed.push_back(record_json("journal", r.provider, r.zone, r.name, r.value));
-    errors.insert(errors.end(), sweep.errors.begin(), sweep.errors.end());
-  }
-  flow::HookRecordStore store(flow::hook_records_dir(journal_dir));
-  auto hooks = flow::sweep_hook_records(store, providers, max_age);
-  for (const auto& r : hooks.removed)
-    removed.push_back(record_json("hook", r.provider, r.zone, r.effective_name, r.value));
-  errors.insert(errors.end(), hooks.errors.begin(), hooks.errors.end());
-
-  log.info("cleanup", "{} stale journal(s), {} hook record(s) older than {}: {} record(s) removed, "
-           "{} could not be",
-           journals, hooks.found, format_duration(max_age), removed.size(), errors.size());
-  for (const auto& e : errors) log.error("cleanup", "{}", e);
+  const flow::CleanupReport report = flow::cleanup_stale(ctx.config(), max_age);
   if (ctx.global.json) {
-    nlohmann::json j = {{"ok", errors.empty()},  {"journals", journals},
-                        {"hook_records", hooks.found}, {"removed", removed},
-                        {"errors", errors}};
+    nlohmann::json removed = nlohmann::json::array();
+    for (const auto& r : report.removed)
+      removed.push_back({{"source", flow::source_name(r.source)}, {"provider", r.provider}, {"zone", r.zone},
+                         {"name", r.name}, {"value", r.value}});
+    nlohmann::json j = {{"ok", report.ok()},  {"journals", report.journals},
+                        {"hook_records", report.hook_records}, {"removed", removed},
+                        {"errors", report.errors}};
     std::puts(j.dump().c_str());
   }
-  if (!errors.empty()) {
-    log.error("cleanup", "hint: the records above stay on file; fix the provider (credentials, "
-              "reachability) and run `dns01 cleanup --stale` again");
+  if (!report.ok()) {
+    Logger::global().error("cleanup", "hint: the records above stay on file; fix the provider (credentials, "
+                           "reachability) and run `dns01 cleanup --stale` again");
     return exit_code(ErrorCategory::provider);
   }
   return 0;
@@ -97,7 +69,7 @@ int run_cleanup(const CleanupArgs& args, Context& ctx) {
     throw UsageError("cleanup", "read the arguments", "nothing to clean up",
                      "use `dns01 cleanup --stale`, or lego's `cleanup <fqdn.> <value>` / "
                      "`cleanup -- <domain> <token> <keyAuth>`");
-  const auto request = flow::lego_request(args.args, "lego-exec");
+  const auto request = flow::lego_request(args.args, flow::HookClient::lego_exec);
   flow::HookSession session(ctx.config());
   flow::remove_hook_record(session.store, session.providers, session.checker, request.record_name,
                            request.value);

@@ -3,7 +3,7 @@
 //   dns01 present <fqdn.> <value>              default mode
 //   dns01 present -- <domain> <token> <keyAuth>  EXEC_MODE=RAW
 //
-// Publishes the value through the configured providers (hook record files, hook_records.hpp)
+// Publishes the value through the configured providers (hook record files, flow/hookmodes/records.hpp)
 // and returns only once every authoritative nameserver serves it, so lego's own check (or
 // `--dns.disable-cp`) finds it at once. On failure the record stays for `dns01 cleanup`, which
 // lego runs after a failed present too; on SIGINT/SIGTERM it is removed before exiting (130).
@@ -15,7 +15,7 @@
 
 #include "commands.hpp"
 #include "dns01/error.hpp"
-#include "dns01/flow/hook_records.hpp"
+#include "dns01/flow/hookmodes/records.hpp"
 #include "dns01/log.hpp"
 #include "dns01/signals.hpp"
 
@@ -30,10 +30,9 @@ struct PresentArgs {
 };
 
 int run_present(const PresentArgs& args, Context& ctx) {
-  const auto request = flow::lego_request(args.args, "lego-exec");
+  const auto request = flow::lego_request(args.args, flow::HookClient::lego_exec);
   flow::HookSession session(ctx.config());
   StopOnSignals stop;
-  session.checker.options().cancelled = [] { return stop_requested(); };
   auto record = flow::present_hook_record(session.store, session.providers, session.checker, request);
   if (args.no_wait) return 0;
   prop::CheckResult result;

@@ -20,8 +20,8 @@
 #include "dns01/config.hpp"
 #include "dns01/encoding.hpp"
 #include "dns01/error.hpp"
-#include "dns01/flow/hook_records.hpp"
-#include "dns01/flow/httpreq_server.hpp"
+#include "dns01/flow/hookmodes/httpreq_server.hpp"
+#include "dns01/flow/hookmodes/records.hpp"
 #include "dns01/log.hpp"
 #include "dns01/signals.hpp"
 
@@ -36,17 +36,17 @@ struct ServeArgs {
   std::optional<std::string> password_file;
 };
 
-flow::HttpResponse json_response(int status, const nlohmann::json& body) {
+flow::ServerResponse json_response(int status, const nlohmann::json& body) {
   return {status, body.dump() + "\n", "application/json"};
 }
 
-flow::HttpResponse error_response(int status, const std::string& message, const std::string& hint = {}) {
+flow::ServerResponse error_response(int status, const std::string& message, const std::string& hint = {}) {
   nlohmann::json j = {{"ok", false}, {"error", Redactor::global().apply(message)}};
   if (!hint.empty()) j["hint"] = hint;
   return json_response(status, j);
 }
 
-bool authorized(const flow::HttpRequest& req, const std::string& expected) {
+bool authorized(const flow::ServerRequest& req, const std::string& expected) {
   auto it = req.headers.find("authorization");
   if (it == req.headers.end() || it->second.size() < 6) return false;
   const std::string_view value = it->second;
@@ -79,7 +79,7 @@ class HttpreqHandler {
   HttpreqHandler(flow::HookSession& session, std::string credentials)
       : session_(session), credentials_(std::move(credentials)) {}
 
-  flow::HttpResponse operator()(const flow::HttpRequest& req) {
+  flow::ServerResponse operator()(const flow::ServerRequest& req) {
     std::string path = req.target.substr(0, req.target.find('?'));
     while (path.size() > 1 && path.back() == '/') path.pop_back();
     const bool present = path.ends_with("/present"), cleanup = path.ends_with("/cleanup");
@@ -94,7 +94,7 @@ class HttpreqHandler {
     if (!args)
       return error_response(400, "expected a JSON object {fqdn, value} or (RAW) {domain, token, keyAuth}");
     try {
-      auto request = flow::lego_request(*args, "httpreq");
+      auto request = flow::lego_request(*args, flow::HookClient::httpreq);
       request.owner_pid = static_cast<long>(::getpid());
       if (present) {
         auto record = flow::present_hook_record(session_.store, session_.providers,
@@ -124,7 +124,7 @@ class HttpreqHandler {
 void remove_leftovers(flow::HookSession& session) {
   const long self = static_cast<long>(::getpid());
   for (const auto& r : session.store.list()) {
-    if (r.client == "httpreq" && r.owner_pid == self) flow::withdraw_hook_record(session, r);
+    if (r.client == flow::HookClient::httpreq && r.owner_pid == self) flow::withdraw_hook_record(session, r);
   }
 }
 
@@ -150,12 +150,11 @@ int run_serve(const ServeArgs& args, Context& ctx) {
   }
   flow::HookSession session(config);
   StopOnSignals stop;
-  session.checker.options().cancelled = [] { return stop_requested(); };
   flow::HttpServer server(listen);
   Logger::global().info(kComponent, "listening on http://{} (POST /present, /cleanup{})",
                         server.address(), credentials.empty() ? "" : "; basic auth");
   HttpreqHandler handler(session, credentials);
-  server.serve([&](const flow::HttpRequest& req) { return handler(req); },
+  server.serve([&](const flow::ServerRequest& req) { return handler(req); },
                [] { return stop_requested(); });
   Logger::global().info(kComponent, "stopping");
   remove_leftovers(session);

@@ -29,7 +29,11 @@ std::string describe_statuses(const std::vector<long>& v) {
 }  // namespace
 
 AcmeClient::AcmeClient(HttpClient& http, PrivateKey account_key, AcmeClientOptions options)
-    : http_(http), account_key_(std::move(account_key)), options_(std::move(options)) {
+    : AcmeClient(http, std::move(options)) {
+  account_key_.emplace(std::move(account_key));
+}
+
+AcmeClient::AcmeClient(HttpClient& http, AcmeClientOptions options) : http_(http), options_(std::move(options)) {
   if (options_.directory_url.empty())
     throw UsageError("acme", "set up client", "no ACME directory URL given",
                      "set [acme] server to a directory URL or a CA shortcut");
@@ -62,7 +66,14 @@ HttpResponse AcmeClient::send(HttpRequest request) {
   return http_.send(request);
 }
 
-std::string AcmeClient::thumbprint() const { return jwk_thumbprint(account_key_); }
+const PrivateKey& AcmeClient::account_key() const {
+  if (!account_key_)
+    throw Error(ErrorCategory::internal, "acme", "use the account key",
+                "this ACME client was built without an account key");
+  return *account_key_;
+}
+
+std::string AcmeClient::thumbprint() const { return jwk_thumbprint(account_key()); }
 
 void AcmeClient::pause(std::chrono::milliseconds d) {
   if (options_.sleep) {
@@ -130,7 +141,7 @@ void AcmeClient::require_account(const std::string& step) const {
 
 HttpResponse AcmeClient::post(const std::string& url, const std::optional<Json>& payload,
                               const std::string& step, const PostOptions& po) {
-  const PrivateKey& key = po.key ? *po.key : account_key_;
+  const PrivateKey& key = po.key ? *po.key : account_key();
   if (!po.use_jwk) require_account(step);
   for (int attempt = 0;; ++attempt) {
     const std::string nonce = take_nonce();
@@ -195,7 +206,7 @@ Account AcmeClient::register_account(const NewAccountOptions& o) {
   if (o.agree_to_terms) payload["termsOfServiceAgreed"] = true;
   if (o.eab) {
     Redactor::global().add_secret(o.eab->hmac_key_b64url);
-    payload["externalAccountBinding"] = eab_jws(*o.eab, public_jwk(account_key_), dir.new_account);
+    payload["externalAccountBinding"] = eab_jws(*o.eab, public_jwk(account_key()), dir.new_account);
   }
   PostOptions po;
   po.use_jwk = true;
@@ -250,9 +261,9 @@ void AcmeClient::change_account_key(PrivateKey new_key) {
   const Directory& dir = directory();
   if (dir.key_change.empty())
     throw UsageError("acme", "change account key", "the CA offers no keyChange endpoint");
-  const Json inner = key_change_inner_jws(new_key, account_key_, account_url_, dir.key_change);
+  const Json inner = key_change_inner_jws(new_key, account_key(), account_url_, dir.key_change);
   post(dir.key_change, inner, "change account key");
-  account_key_ = std::move(new_key);
+  account_key_.emplace(std::move(new_key));
   Logger::global().info("acme", "account key of {} changed", account_url_);
 }
 

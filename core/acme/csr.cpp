@@ -93,12 +93,9 @@ Bytes make_csr(const PrivateKey& key, const std::vector<std::string>& names) {
   if (!sans) openssl_fail("build CSR");
   for (const auto& n : normalized) {
     GeneralNamePtr gn{GENERAL_NAME_new()};
-    ASN1_IA5STRING* ia5 = ASN1_IA5STRING_new();
-    if (!gn || !ia5 || !ASN1_STRING_set(ia5, n.data(), static_cast<int>(n.size()))) {
-      ASN1_IA5STRING_free(ia5);
-      openssl_fail("build CSR");
-    }
-    GENERAL_NAME_set0_value(gn.get(), GEN_DNS, ia5);
+    CPtr<ASN1_IA5STRING, ASN1_IA5STRING_free> ia5{ASN1_IA5STRING_new()};
+    if (!gn || !ia5 || !ASN1_STRING_set(ia5.get(), n.data(), static_cast<int>(n.size()))) openssl_fail("build CSR");
+    GENERAL_NAME_set0_value(gn.get(), GEN_DNS, ia5.release());  // now owned by gn
     if (!sk_GENERAL_NAME_push(sans.get(), gn.get())) openssl_fail("build CSR");
     gn.release();  // now owned by the stack
   }

@@ -78,13 +78,43 @@ Challenge challenge_from(const Json& c, const json::Context& ctx) {
   Challenge ch;
   ch.type = json::get_string(c, "type", ctx);
   ch.url = json::get_string(c, "url", ctx);
-  ch.status = json::get_string(c, "status", ctx);
+  ch.status = parse_challenge_status(json::get_string(c, "status", ctx));
   ch.token = opt_str(c, "token", ctx);
   if (auto it = c.find("error"); it != c.end() && it->is_object()) ch.error = problem_from(*it, 0, 0);
   return ch;
 }
 
+// Wire names indexed by the enum's value; index 0 is `unknown`.
+constexpr std::string_view kOrderStatus[] = {"unknown", "pending", "ready", "processing", "valid", "invalid"};
+constexpr std::string_view kAuthorizationStatus[] = {"unknown", "pending", "valid", "invalid",
+                                                     "deactivated", "expired", "revoked"};
+constexpr std::string_view kChallengeStatus[] = {"unknown", "pending", "processing", "valid", "invalid"};
+
+template <typename E, std::size_t N>
+E from_wire(const std::string_view (&names)[N], std::string_view wire) noexcept {
+  for (std::size_t i = 1; i < N; ++i)
+    if (names[i] == wire) return static_cast<E>(i);
+  return static_cast<E>(0);
+}
+
+template <typename E, std::size_t N>
+std::string_view to_wire(const std::string_view (&names)[N], E e) noexcept {
+  const auto i = static_cast<std::size_t>(e);
+  return i < N ? names[i] : names[0];
+}
+
 }  // namespace
+
+std::string_view to_string(OrderStatus s) noexcept { return to_wire(kOrderStatus, s); }
+std::string_view to_string(AuthorizationStatus s) noexcept { return to_wire(kAuthorizationStatus, s); }
+std::string_view to_string(ChallengeStatus s) noexcept { return to_wire(kChallengeStatus, s); }
+OrderStatus parse_order_status(std::string_view wire) noexcept { return from_wire<OrderStatus>(kOrderStatus, wire); }
+AuthorizationStatus parse_authorization_status(std::string_view wire) noexcept {
+  return from_wire<AuthorizationStatus>(kAuthorizationStatus, wire);
+}
+ChallengeStatus parse_challenge_status(std::string_view wire) noexcept {
+  return from_wire<ChallengeStatus>(kChallengeStatus, wire);
+}
 
 Directory parse_directory(std::string_view body) {
   return guarded("parse directory", [&](const json::Context& ctx) {
@@ -158,7 +188,7 @@ Authorization parse_authorization(std::string_view body) {
     const Json j = json::parse_object(body, ctx, kMaxDocumentBytes);
     Authorization a;
     a.identifier = parse_identifier(json::get_object(j, "identifier", ctx), ctx);
-    a.status = json::get_string(j, "status", ctx);
+    a.status = parse_authorization_status(json::get_string(j, "status", ctx));
     a.wildcard = json::opt_bool(j, "wildcard", ctx).value_or(false);
     a.expires = opt_time(j, "expires", ctx);
     for (const auto& c : json::get_array(j, "challenges", ctx)) a.challenges.push_back(challenge_from(c, ctx));
@@ -170,7 +200,7 @@ Order parse_order(std::string_view body) {
   return guarded("parse order", [&](const json::Context& ctx) {
     const Json j = json::parse_object(body, ctx, kMaxDocumentBytes);
     Order o;
-    o.status = json::get_string(j, "status", ctx);
+    o.status = parse_order_status(json::get_string(j, "status", ctx));
     for (const auto& i : json::get_array(j, "identifiers", ctx)) o.identifiers.push_back(parse_identifier(i, ctx));
     o.authorizations = json::get_string_array(j, "authorizations", ctx);
     o.finalize = json::get_string(j, "finalize", ctx);

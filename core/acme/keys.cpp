@@ -13,6 +13,7 @@
 #include <random>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "dns01/error.hpp"
 
@@ -54,26 +55,37 @@ bool classify(EVP_PKEY* key, KeyType& out) {
 
 }  // namespace
 
+namespace {
+
+// Indexed by KeyType; key_type_names() and key_type_name() read the same array.
+constexpr std::string_view kKeyTypeNames[] = {"ec256", "ec384", "rsa2048", "rsa3072", "rsa4096"};
+
+struct KeyTypeAlias {
+  std::string_view alias;
+  KeyType type;
+};
+constexpr KeyTypeAlias kKeyTypeAliases[] = {{"p256", KeyType::ec256},
+                                            {"ecdsa-p256", KeyType::ec256},
+                                            {"p384", KeyType::ec384},
+                                            {"ecdsa-p384", KeyType::ec384}};
+
+}  // namespace
+
+std::span<const std::string_view> key_type_names() noexcept { return kKeyTypeNames; }
+
 KeyType parse_key_type(std::string_view name) {
   const std::string n = lower(name);
-  if (n == "ec256" || n == "p256" || n == "ecdsa-p256") return KeyType::ec256;
-  if (n == "ec384" || n == "p384" || n == "ecdsa-p384") return KeyType::ec384;
-  if (n == "rsa2048") return KeyType::rsa2048;
-  if (n == "rsa3072") return KeyType::rsa3072;
-  if (n == "rsa4096") return KeyType::rsa4096;
+  for (std::size_t i = 0; i < std::size(kKeyTypeNames); ++i)
+    if (n == kKeyTypeNames[i]) return static_cast<KeyType>(i);
+  for (const auto& a : kKeyTypeAliases)
+    if (n == a.alias) return a.type;
   throw UsageError("acme", "parse key type", fmt::format("unknown key type '{}'", name),
-                   "use one of ec256, ec384, rsa2048, rsa3072, rsa4096");
+                   fmt::format("use one of {}", fmt::join(kKeyTypeNames, ", ")));
 }
 
 const char* key_type_name(KeyType type) noexcept {
-  switch (type) {
-    case KeyType::ec256: return "ec256";
-    case KeyType::ec384: return "ec384";
-    case KeyType::rsa2048: return "rsa2048";
-    case KeyType::rsa3072: return "rsa3072";
-    case KeyType::rsa4096: return "rsa4096";
-  }
-  return "?";
+  const auto i = static_cast<std::size_t>(type);
+  return i < std::size(kKeyTypeNames) ? kKeyTypeNames[i].data() : "?";
 }
 
 PrivateKey::PrivateKey(EvpPkeyPtr key) : key_(std::move(key)), type_(KeyType::ec256) {

@@ -74,7 +74,7 @@ Order AcmeClient::new_order(const NewOrderOptions& o) {
   if (!location || location->empty()) throw AcmeError("create order", "the CA gave no order URL (Location header)");
   Order order = parse_order(resp.body);
   order.url = *location;
-  Logger::global().info("acme", "order {} for {} ({})", order.url, join(o.names), order.status);
+  Logger::global().info("acme", "order {} for {} ({})", order.url, join(o.names), to_string(order.status));
   return order;
 }
 
@@ -106,15 +106,15 @@ Authorization AcmeClient::wait_authorization(const std::string& url) {
     Authorization a = parse_authorization(resp.body);
     a.url = url;
     const std::string who = (a.wildcard ? "*." : "") + a.identifier.value;
-    if (a.status == "valid") return a;
-    if (a.status == "invalid") {
+    if (a.status == AuthorizationStatus::valid) return a;
+    if (a.status == AuthorizationStatus::invalid) {
       for (const auto& c : a.challenges)
         if (c.error) throw AcmeError(fmt::format("validate {}", who), with_identifier(*c.error, who), std::nullopt,
                                      "check that the TXT record was visible on every authoritative nameserver");
       throw AcmeError(fmt::format("validate {}", who), "the CA marked the authorization invalid without a reason");
     }
-    if (a.status != "pending")
-      throw AcmeError(fmt::format("validate {}", who), fmt::format("the authorization is {}", a.status));
+    if (a.status != AuthorizationStatus::pending)
+      throw AcmeError(fmt::format("validate {}", who), fmt::format("the authorization is {}", to_string(a.status)));
     if (poller.expired())
       throw AcmeError(fmt::format("validate {}", who),
                       fmt::format("still pending after {}", seconds(options_.poll.timeout)),
@@ -129,33 +129,33 @@ Order AcmeClient::wait_order_ready(const std::string& url) {
     HttpResponse resp = post(url, std::nullopt, "poll order");
     Order o = parse_order(resp.body);
     o.url = url;
-    if (o.status == "ready" || o.status == "valid") return o;
-    if (o.status == "invalid") {
+    if (o.status == OrderStatus::ready || o.status == OrderStatus::valid) return o;
+    if (o.status == OrderStatus::invalid) {
       if (o.error) throw AcmeError("wait for order", *o.error);
       throw AcmeError("wait for order", "the CA marked the order invalid without a reason");
     }
     if (poller.expired())
-      throw AcmeError("wait for order", fmt::format("still {} after {}", o.status, seconds(options_.poll.timeout)));
+      throw AcmeError("wait for order", fmt::format("still {} after {}", to_string(o.status), seconds(options_.poll.timeout)));
     poller.wait(resp.retry_after());
   }
 }
 
 Order AcmeClient::finalize(const Order& order, const Bytes& csr_der) {
-  if (order.status == "valid") return order;
+  if (order.status == OrderStatus::valid) return order;
   HttpResponse resp = post(order.finalize, Json{{"csr", base64url_encode(csr_der)}}, "finalize order");
   Order o = parse_order(resp.body);
   o.url = order.url;
   Poller poller(options_.poll, [this](auto d) { pause(d); });
   std::optional<std::chrono::seconds> retry_after = resp.retry_after();
-  while (o.status != "valid") {
-    if (o.status == "invalid") {
+  while (o.status != OrderStatus::valid) {
+    if (o.status == OrderStatus::invalid) {
       if (o.error) throw AcmeError("finalize order", *o.error);
       throw AcmeError("finalize order", "the CA marked the order invalid without a reason");
     }
-    if (o.status != "processing" && o.status != "ready")
-      throw AcmeError("finalize order", fmt::format("unexpected order status '{}'", o.status));
+    if (o.status != OrderStatus::processing && o.status != OrderStatus::ready)
+      throw AcmeError("finalize order", fmt::format("unexpected order status '{}'", to_string(o.status)));
     if (poller.expired())
-      throw AcmeError("finalize order", fmt::format("still {} after {}", o.status, seconds(options_.poll.timeout)));
+      throw AcmeError("finalize order", fmt::format("still {} after {}", to_string(o.status), seconds(options_.poll.timeout)));
     poller.wait(retry_after);
     resp = post(order.url, std::nullopt, "poll order");
     o = parse_order(resp.body);

@@ -113,6 +113,32 @@ std::string describe_status(int status) {
   return "ended abnormally";
 }
 
+// posix_spawn's attribute and file-action objects, destroyed on every path: building the
+// environment and logging, between their init and the spawn, may throw.
+class SpawnFileActions {
+ public:
+  SpawnFileActions() { posix_spawn_file_actions_init(&actions_); }
+  ~SpawnFileActions() { posix_spawn_file_actions_destroy(&actions_); }
+  SpawnFileActions(const SpawnFileActions&) = delete;
+  SpawnFileActions& operator=(const SpawnFileActions&) = delete;
+  posix_spawn_file_actions_t* get() noexcept { return &actions_; }
+
+ private:
+  posix_spawn_file_actions_t actions_;
+};
+
+class SpawnAttr {
+ public:
+  SpawnAttr() { posix_spawnattr_init(&attr_); }
+  ~SpawnAttr() { posix_spawnattr_destroy(&attr_); }
+  SpawnAttr(const SpawnAttr&) = delete;
+  SpawnAttr& operator=(const SpawnAttr&) = delete;
+  posix_spawnattr_t* get() noexcept { return &attr_; }
+
+ private:
+  posix_spawnattr_t attr_;
+};
+
 }  // namespace
 
 std::string run_hook(const HookRun& hook) {
@@ -125,23 +151,21 @@ std::string run_hook(const HookRun& hook) {
     return fmt::format("{} could not be started: pipe: {}", name, std::strerror(errno));
   UniqueFd read_end(fds[0]), write_end(fds[1]);
 
-  posix_spawn_file_actions_t actions;
-  posix_spawnattr_t attr;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawnattr_init(&attr);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&actions, write_end.get(), 1);
-  posix_spawn_file_actions_adddup2(&actions, write_end.get(), 2);
+  SpawnFileActions actions;
+  SpawnAttr attr;
+  posix_spawn_file_actions_addopen(actions.get(), 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_adddup2(actions.get(), write_end.get(), 1);
+  posix_spawn_file_actions_adddup2(actions.get(), write_end.get(), 2);
   // Own process group, so a timeout kills whatever the shell started too; default signal
   // dispositions and an empty mask, whatever dns01 itself had installed.
   sigset_t none, defaults;
   sigemptyset(&none);
   sigemptyset(&defaults);
   for (int s : {SIGINT, SIGTERM, SIGPIPE, SIGHUP, SIGCHLD}) sigaddset(&defaults, s);
-  posix_spawnattr_setpgroup(&attr, 0);
-  posix_spawnattr_setsigmask(&attr, &none);
-  posix_spawnattr_setsigdefault(&attr, &defaults);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  posix_spawnattr_setpgroup(attr.get(), 0);
+  posix_spawnattr_setsigmask(attr.get(), &none);
+  posix_spawnattr_setsigdefault(attr.get(), &defaults);
+  posix_spawnattr_setflags(attr.get(), POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
 
   std::vector<std::string> env = build_environment(hook.env);
   std::vector<char*> envp;
@@ -152,9 +176,7 @@ std::string run_hook(const HookRun& hook) {
 
   log.info("hook", "running {}", name);
   pid_t pid = -1;
-  const int rc = ::posix_spawn(&pid, "/bin/sh", &actions, &attr, argv, envp.data());
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attr);
+  const int rc = ::posix_spawn(&pid, "/bin/sh", actions.get(), attr.get(), argv, envp.data());
   write_end.reset();  // the child has its copy; EOF arrives when every writer is gone
   if (rc != 0) return fmt::format("{} could not be started: {}", name, std::strerror(rc));
 

@@ -17,12 +17,15 @@
 #include "dns01/acme/ari.hpp"
 #include "dns01/acme/client.hpp"
 #include "dns01/acme/csr.hpp"
-#include "dns01/acme/solver.hpp"
 #include "dns01/log.hpp"
 #include "nsupdate_solver.hpp"
+#include "solver_lifecycle.hpp"
 
 using namespace dns01;
 using namespace dns01::acme;
+using dns01::testing::Dns01Solver;
+using dns01::testing::IssueRequest;
+using dns01::testing::IssuedCertificate;
 
 namespace {
 
@@ -164,13 +167,13 @@ Json run(const Args& a) {
     req.preferred_chain = a.get("preferred-chain");
     const auto t0 = std::chrono::steady_clock::now();
     Dns01Solver& chosen = a.get("solver") == "none" ? static_cast<Dns01Solver&>(null_solver) : solver;
-    IssuedCertificate issued = issue_certificate(client, chosen, req);
+    IssuedCertificate issued = testing::issue_certificate(client, chosen, req);
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
     if (a.has("out")) dns01::write_file_atomic(a.get("out"), issued.chain.pem, 0644);
     Json chains = Json::array();
     for (const auto& c : issued.all_chains) chains.push_back(chain_json(c));
     auto leaf = parse_pem_certificates(issued.chain.pem);
-    return {{"order", issued.order.url}, {"status", issued.order.status}, {"profile", issued.order.profile},
+    return {{"order", issued.order.url}, {"status", to_string(issued.order.status)}, {"profile", issued.order.profile},
             {"selected", chain_json(issued.chain)}, {"chains", chains},
             {"san", certificate_dns_names(leaf.front().get())}, {"key_type", key_type_name(cert_key.type())},
             {"cleanup_errors", issued.cleanup_errors}, {"elapsed_ms", ms.count()}};
@@ -198,7 +201,7 @@ Json run(const Args& a) {
   }
   if (a.command == "order") {  // newOrder only (profiles / replaces against fakes)
     Order o = client.new_order({a.all("name"), a.get("profile"), a.get("replaces")});
-    return {{"order", o.url}, {"status", o.status}, {"profile", o.profile}, {"replaces", o.replaces},
+    return {{"order", o.url}, {"status", to_string(o.status)}, {"profile", o.profile}, {"replaces", o.replaces},
             {"authorizations", o.authorizations}};
   }
   throw UsageError("driver", "parse arguments", "unknown command " + a.command);

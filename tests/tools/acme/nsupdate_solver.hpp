@@ -4,11 +4,11 @@
 // independent of the provider plugins.
 #include <string>
 
-#include "dns01/acme/solver.hpp"
+#include "solver_lifecycle.hpp"
 
 namespace dns01::testing {
 
-class NsupdateSolver : public acme::Dns01Solver {
+class NsupdateSolver : public Dns01Solver {
  public:
   // sabotage: publish wrong values (to make the CA's validation fail on purpose).
   NsupdateSolver(std::string server, int port, std::string tsig_key_file, bool sabotage = false)

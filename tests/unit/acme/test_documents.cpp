@@ -79,7 +79,7 @@ TEST_CASE("orders, authorizations and challenges parse", "[acme]") {
     "identifiers": [{"type": "dns", "value": "example.test"}, {"type": "dns", "value": "*.example.test"}],
     "authorizations": ["https://ca.test/authz/1", "https://ca.test/authz/2"],
     "finalize": "https://ca.test/finalize/1", "profile": "shortlived", "replaces": "aYhb.AIdl"})");
-  CHECK(o.status == "pending");
+  CHECK(o.status == OrderStatus::pending);
   CHECK(o.identifiers.size() == 2);
   CHECK(o.identifiers[1].value == "*.example.test");
   CHECK(o.authorizations.size() == 2);
@@ -94,7 +94,10 @@ TEST_CASE("orders, authorizations and challenges parse", "[acme]") {
                    {"type": "dns-01", "url": "https://ca.test/chall/2", "status": "invalid", "token": "t2",
                     "error": {"type": "urn:ietf:params:acme:error:unauthorized", "detail": "no TXT"}}]})");
   CHECK(a.wildcard);
+  CHECK(a.status == AuthorizationStatus::invalid);
   REQUIRE(a.find_challenge("dns-01"));
+  CHECK(a.find_challenge("dns-01")->status == ChallengeStatus::invalid);
+  CHECK(a.find_challenge("http-01")->status == ChallengeStatus::pending);
   CHECK(a.find_challenge("dns-01")->token == "t2");
   REQUIRE(a.find_challenge("dns-01")->error);
   CHECK(a.find_challenge("dns-01")->error->short_type() == "unauthorized");
@@ -153,4 +156,42 @@ TEST_CASE("preferred chain selection by issuer CN", "[acme]") {
   CHECK(select_chain(chains, "Nobody").url == "https://ca.test/cert/1");  // no match: default
   CHECK(select_chain(chains, "E1").url == "https://ca.test/cert/1");  // first chain containing it
   CHECK_THROWS_AS(select_chain({}, "x"), Error);
+}
+
+TEST_CASE("statuses parse once into enums; unknown strings become unknown", "[acme]") {
+  for (auto s : {OrderStatus::pending, OrderStatus::ready, OrderStatus::processing, OrderStatus::valid,
+                 OrderStatus::invalid})
+    CHECK(parse_order_status(to_string(s)) == s);
+  for (auto s : {AuthorizationStatus::pending, AuthorizationStatus::valid, AuthorizationStatus::invalid,
+                 AuthorizationStatus::deactivated, AuthorizationStatus::expired, AuthorizationStatus::revoked})
+    CHECK(parse_authorization_status(to_string(s)) == s);
+  for (auto s : {ChallengeStatus::pending, ChallengeStatus::processing, ChallengeStatus::valid, ChallengeStatus::invalid})
+    CHECK(parse_challenge_status(to_string(s)) == s);
+  CHECK(to_string(OrderStatus::processing) == "processing");
+  CHECK(parse_order_status("Pending") == OrderStatus::unknown);  // the wire is case-sensitive
+  CHECK(parse_authorization_status("ready") == AuthorizationStatus::unknown);
+  const Order o = parse_order(R"({"status":"frozen","identifiers":[],"authorizations":[],"finalize":"f"})");
+  CHECK(o.status == OrderStatus::unknown);
+  CHECK(to_string(o.status) == "unknown");
+}
+
+TEST_CASE("staging twins come from the shortcut table", "[acme]") {
+  const std::string le = "https://acme-v02.api.letsencrypt.org/directory";
+  const std::string le_staging = "https://acme-staging-v02.api.letsencrypt.org/directory";
+  CHECK(staging_directory_for("letsencrypt") == le_staging);
+  CHECK(staging_directory_for(le) == le_staging);
+  CHECK(staging_directory_for("google") == resolve_directory_url("google-staging"));
+  CHECK(staging_directory_for("buypass") == resolve_directory_url("buypass-staging"));
+  CHECK_FALSE(staging_directory_for("letsencrypt-staging"));
+  CHECK_FALSE(staging_directory_for("zerossl"));
+  CHECK_FALSE(staging_directory_for("https://127.0.0.1:14000/dir"));
+  CHECK(is_staging_directory(le_staging));
+  CHECK(is_staging_directory(resolve_directory_url("buypass-staging")));
+  CHECK_FALSE(is_staging_directory(le));
+  CHECK_FALSE(is_staging_directory("https://127.0.0.1:14000/dir"));
+  CHECK(ca_shortcut_name(le) == "letsencrypt");
+  CHECK_FALSE(ca_shortcut_name("https://127.0.0.1:14000/dir"));
+  // Every twin named in the table is itself a shortcut.
+  for (const auto& ca : ca_shortcuts())
+    if (ca.staging) CHECK(is_staging_directory(resolve_directory_url(ca.staging)));
 }

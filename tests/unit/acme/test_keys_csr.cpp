@@ -27,6 +27,28 @@ TEST_CASE("key types parse and print", "[acme]") {
   CHECK_THROWS_AS(parse_key_type("dsa1024"), UsageError);
 }
 
+TEST_CASE("key type names: one table, canonical names round-trip, aliases accepted", "[acme]") {
+  const auto names = key_type_names();
+  REQUIRE(names.size() == 5);
+  CHECK(names.front() == "ec256");
+  CHECK(names.back() == "rsa4096");
+  for (auto n : names) {
+    CHECK(key_type_name(parse_key_type(n)) == n);
+    std::string upper(n);
+    for (auto& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    CHECK(key_type_name(parse_key_type(upper)) == n);
+  }
+  CHECK_THROWS_AS(parse_key_type("P-256"), UsageError);  // not an alias
+  CHECK(parse_key_type("ecdsa-p384") == KeyType::ec384);
+  CHECK(parse_key_type("p256") == KeyType::ec256);
+  try {
+    parse_key_type("ec521");
+    FAIL("no error");
+  } catch (const UsageError& e) {
+    CHECK_THAT(e.hint(), Catch::Contains("ec256, ec384, rsa2048, rsa3072, rsa4096"));
+  }
+}
+
 TEST_CASE("EC and RSA keys generate and round-trip through PEM", "[acme]") {
   for (auto type : {KeyType::ec256, KeyType::ec384, KeyType::rsa2048}) {
     PrivateKey key = PrivateKey::generate(type);

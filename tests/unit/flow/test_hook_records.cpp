@@ -1,23 +1,14 @@
-// Hook record files (certbot/lego hook modes), lego's argument forms and the httpreq request
-// parser. The DNS side (present/wait/remove through real providers) is proven end to end in
+// Hook modes (flow/hookmodes/): record files, the certbot batch and lego's argument forms. The
+// httpreq server has its own file (test_httpreq_server.cpp). The DNS side (present/wait/remove through real providers) is proven end to end in
 // tests/e2e/test_hooks_*.py against BIND with the real clients.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <catch2/catch.hpp>
 
-#include <atomic>
 #include <chrono>
 #include <fstream>
-#include <thread>
 
 #include "dns01/acme/jws.hpp"
 #include "dns01/error.hpp"
-#include "dns01/flow/hook_records.hpp"
-#include "dns01/flow/httpreq_server.hpp"
-#include "dns01/raii.hpp"
+#include "dns01/flow/hookmodes/records.hpp"
 #include "temp_dir.hpp"
 
 using namespace dns01;
@@ -28,7 +19,7 @@ namespace {
 
 flow::HookRecord sample(const std::string& name, const std::string& value) {
   flow::HookRecord r;
-  r.client = "certbot";
+  r.client = flow::HookClient::certbot;
   r.domain = name;
   r.record_name = "_acme-challenge." + name;
   r.effective_name = r.record_name;
@@ -115,132 +106,82 @@ TEST_CASE("challenge record names from identifiers", "[hooks]") {
 }
 
 TEST_CASE("lego's exec arguments: default and RAW", "[hooks]") {
-  auto plain = flow::lego_request({"_acme-challenge.example.test.", "abc"}, "lego-exec");
+  auto plain = flow::lego_request({"_acme-challenge.example.test.", "abc"}, flow::HookClient::lego_exec);
   CHECK(plain.record_name == "_acme-challenge.example.test.");
   CHECK(plain.value == "abc");
   CHECK(plain.domain.empty());
 
   const std::string key_auth = "token123.thumbprint456";
-  auto raw = flow::lego_request({"example.test", "token123", key_auth}, "lego-exec");
+  auto raw = flow::lego_request({"example.test", "token123", key_auth}, flow::HookClient::lego_exec);
   CHECK(raw.domain == "example.test");
   CHECK(raw.record_name == "_acme-challenge.example.test");
   CHECK(raw.value == acme::dns01_txt_value(key_auth));
   CHECK(raw.value.size() == 43);
 
-  CHECK_THROWS_AS(flow::lego_request({"only-one"}, "x"), UsageError);
-  CHECK_THROWS_AS(flow::lego_request({"a", "b", "c", "d"}, "x"), UsageError);
-  CHECK_THROWS_AS(flow::lego_request({"example.test", "token", "other.thumb"}, "x"), UsageError);
-  CHECK_THROWS_AS(flow::lego_request({"_acme-challenge.example.test.", ""}, "x"), UsageError);
+  CHECK_THROWS_AS(flow::lego_request({"only-one"}, flow::HookClient::unknown), UsageError);
+  CHECK_THROWS_AS(flow::lego_request({"a", "b", "c", "d"}, flow::HookClient::unknown), UsageError);
+  CHECK_THROWS_AS(flow::lego_request({"example.test", "token", "other.thumb"}, flow::HookClient::unknown), UsageError);
+  CHECK_THROWS_AS(flow::lego_request({"_acme-challenge.example.test.", ""}, flow::HookClient::unknown), UsageError);
 }
 
-TEST_CASE("httpreq request heads: valid, and hostile ones refused", "[hooks][httpreq]") {
-  std::string why;
-  auto req = flow::parse_request_head(
-      "POST /present HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type:  application/json \r\n"
-      "Content-Length: 12",
-      &why);
-  REQUIRE(req);
-  CHECK(req->method == "POST");
-  CHECK(req->target == "/present");
-  CHECK(req->headers.at("content-type") == "application/json");
-  CHECK(req->headers.at("content-length") == "12");
+TEST_CASE("hook clients: enum in memory, the same strings on disk, old files still read", "[hooks]") {
+  for (auto c : {flow::HookClient::certbot, flow::HookClient::lego_exec, flow::HookClient::httpreq})
+    CHECK(flow::parse_hook_client(flow::to_string(c)) == c);
+  CHECK(flow::to_string(flow::HookClient::lego_exec) == "lego-exec");
+  CHECK(flow::parse_hook_client("Certbot") == flow::HookClient::unknown);
 
-  for (const char* bad : {"", "POST", "POST /x", "POST x HTTP/1.1", "POST /x HTTP/2",
-                          "POST /x HTTP/1.1 extra", "PO ST /x HTTP/1.1",
-                          "POST /x HTTP/1.1\r\n folded: yes",
-                          "POST /x HTTP/1.1\r\nno-colon",
-                          "POST /x HTTP/1.1\r\nbad name: v",
-                          "POST /x HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2"}) {
-    INFO(bad);
-    CHECK_FALSE(flow::parse_request_head(bad, &why));
-    CHECK(!why.empty());
-  }
-  // The same Content-Length twice is harmless.
-  CHECK(flow::parse_request_head("POST /x HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 1", &why));
+  TempDir tmp("dns01-hooks");
+  flow::HookRecordStore store(tmp.path() / "hooks");
+  auto r = sample("example.test", "v1");
+  r.client = flow::HookClient::lego_exec;
+  store.save(r);
+  std::ifstream in(store.dir() / (r.id + ".json"));
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  CHECK_THAT(text, Catch::Contains(R"("client":"lego-exec")"));
+  // A file as an earlier dns01 wrote it (and one from a client this version does not know).
+  std::ofstream(store.dir() / "1700000000000-1-00000001.json")
+      << R"({"version":1,"id":"1700000000000-1-00000001","client":"httpreq","domain":"",)"
+      << R"("record_name":"_acme-challenge.a.test","effective_name":"_acme-challenge.a.test",)"
+      << R"("zone":"a.test","provider":"internal","value":"v0","owner_pid":7,"created_ms":1700000000000})";
+  std::ofstream(store.dir() / "1700000000001-1-00000002.json")
+      << R"({"version":1,"id":"1700000000001-1-00000002","client":"acme.sh","domain":"",)"
+      << R"("record_name":"_acme-challenge.b.test","effective_name":"_acme-challenge.b.test",)"
+      << R"("zone":"b.test","provider":"internal","value":"v2","created_ms":1700000000001})";
+  const auto all = store.list();
+  REQUIRE(all.size() == 3);
+  CHECK(all[0].client == flow::HookClient::httpreq);
+  CHECK(all[0].owner_pid == 7);
+  CHECK(all[1].client == flow::HookClient::unknown);
+  CHECK(all[2].client == flow::HookClient::lego_exec);
 }
 
-namespace {
+TEST_CASE("certbot batch: this run's records for this order's names, newest last", "[hooks]") {
+  TempDir tmp("dns01-hooks");
+  flow::HookRecordStore store(tmp.path() / "hooks");
+  const auto now = std::chrono::system_clock::now();
+  auto save = [&](const std::string& domain, const std::string& value, long owner,
+                  std::chrono::system_clock::duration age, flow::HookClient client = flow::HookClient::certbot) {
+    auto r = sample(domain, value);
+    r.owner_pid = owner;
+    r.client = client;
+    r.created = now - age;
+    store.save(r);
+    return r;
+  };
+  const auto apex = save("example.test", "apex", 100, 2s);
+  save("example.test", "other-run", 200, 1s);                              // another certbot
+  save("www.example.test", "stale", 100, 2h);                              // an earlier run
+  save("other.test", "other-name", 100, 1s);                               // not in this order
+  save("www.example.test", "lego", 100, 1s, flow::HookClient::lego_exec);  // not certbot
+  const auto unknown_owner = save("www.example.test", "no-pid", 0, 1s);    // PID unknown: kept
+  const auto last = save("*.example.test", "wild", 100, 0s);
 
-// One raw exchange with the server: sends `bytes`, returns everything it answered.
-std::string http_exchange(std::uint16_t port, const std::string& bytes, bool half_close = true) {
-  UniqueFd s(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(::connect(s.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-  std::size_t sent = 0;
-  while (sent < bytes.size()) {
-    ssize_t n = ::send(s.get(), bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
-    if (n <= 0) break;  // the server may answer and close before reading everything
-    sent += static_cast<std::size_t>(n);
-  }
-  if (half_close) ::shutdown(s.get(), SHUT_WR);
-  std::string out;
-  char buf[4096];
-  for (;;) {
-    ssize_t n = ::recv(s.get(), buf, sizeof buf, 0);
-    if (n <= 0) break;
-    out.append(buf, static_cast<std::size_t>(n));
-  }
-  return out;
-}
-
-std::string status_line(const std::string& response) { return response.substr(0, response.find("\r\n")); }
-
-}  // namespace
-
-TEST_CASE("httpreq server: requests answered, hostile ones refused, server survives", "[hooks][httpreq]") {
-  flow::HttpServer server(Endpoint{"127.0.0.1", 0});
-  REQUIRE(server.port() != 0);
-  CHECK(server.address() == "127.0.0.1:" + std::to_string(server.port()));
-  std::atomic<bool> stop{false};
-  flow::HttpServerLimits limits;
-  limits.read_timeout = 500ms;
-  std::thread serving([&] {
-    server.serve(
-        [](const flow::HttpRequest& req) {
-          if (req.body == "throw") throw std::runtime_error("handler failed");
-          return flow::HttpResponse{200, req.method + " " + req.target + " " + req.body, "text/plain"};
-        },
-        [&] { return stop.load(); }, limits);
-  });
-  const auto port = server.port();
-
-  auto ok = http_exchange(port, "POST /present HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello");
-  CHECK(status_line(ok) == "HTTP/1.1 200 OK");
-  CHECK_THAT(ok, Catch::EndsWith("POST /present hello"));
-  CHECK_THAT(ok, Catch::Contains("Connection: close"));
-
-  CHECK(status_line(http_exchange(port, "HELLO\r\n\r\n")) == "HTTP/1.1 400 Bad Request");
-  CHECK(status_line(http_exchange(port, "POST /x HTTP/1.1\r\n\r\n")) == "HTTP/1.1 411 Length Required");
-  CHECK(status_line(http_exchange(port, "POST /x HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n")) ==
-        "HTTP/1.1 501 Not Implemented");
-  CHECK(status_line(http_exchange(port, "POST /x HTTP/1.1\r\nContent-Length: 99999999999999\r\n\r\n")) ==
-        "HTTP/1.1 400 Bad Request");
-  CHECK(status_line(http_exchange(port, "POST /x HTTP/1.1\r\nContent-Length: 70000\r\n\r\n" +
-                                       std::string(70000, 'x'))) == "HTTP/1.1 413 Content Too Large");
-  CHECK(status_line(http_exchange(port, "POST /x HTTP/1.1\r\nX: " + std::string(20000, 'a') + "\r\n\r\n")) ==
-        "HTTP/1.1 431 Request Header Fields Too Large");
-  // A body shorter than announced, and a client that stalls: 408, no hang.
-  CHECK(status_line(http_exchange(port, "POST /x HTTP/1.1\r\nContent-Length: 10\r\n\r\nabc")) ==
-        "HTTP/1.1 408 Request Timeout");
-  CHECK(status_line(http_exchange(port, "POST /x HTTP/1.1\r\nContent-Le", false)) ==
-        "HTTP/1.1 408 Request Timeout");
-  CHECK(http_exchange(port, "").empty());  // connect and close: nothing to answer
-  auto failed = http_exchange(port, "POST /x HTTP/1.1\r\nContent-Length: 5\r\n\r\nthrow");
-  CHECK(status_line(failed) == "HTTP/1.1 500 Internal Server Error");
-  CHECK_THAT(failed, Catch::Contains("handler failed"));
-
-  // Still serving after all of that.
-  CHECK(status_line(http_exchange(port, "POST /cleanup HTTP/1.0\r\nContent-Length: 0\r\n\r\n")) ==
-        "HTTP/1.1 200 OK");
-  stop = true;
-  serving.join();
-}
-
-TEST_CASE("httpreq server: refuses a host name and a taken port", "[hooks][httpreq]") {
-  CHECK_THROWS_AS(flow::HttpServer(Endpoint{"localhost", 0}), UsageError);
-  flow::HttpServer first(Endpoint{"127.0.0.1", 0});
-  CHECK_THROWS_AS(flow::HttpServer(Endpoint{"127.0.0.1", first.port()}), NetworkError);
+  const std::vector<std::string> domains = {"example.test", "www.example.test", "*.example.test"};
+  auto batch = flow::certbot_batch(store, last, domains, 100, now);
+  REQUIRE(batch.size() == 3);
+  CHECK(batch[0].id == apex.id);
+  CHECK(batch[1].id == unknown_owner.id);
+  CHECK(batch[2].id == last.id);
+  // Without a known owner every certbot record of these names counts.
+  CHECK(flow::certbot_batch(store, last, domains, 0, now).size() == 4);
 }

@@ -25,6 +25,11 @@
 //   PollPolicy::first_delay (~75 ms: pebble and most CAs validate within milliseconds) and
 //   doubles up to PollPolicy::max_interval, giving up after PollPolicy::timeout.
 //
+// Account key: a client built without one (the two-argument constructor) serves the
+// unauthenticated calls — directory, ARI renewalInfo — and revocation by certificate key; any
+// call that must sign with the account key then throws Error(internal) naming the step.
+// ca_client() (ca_client.hpp) builds an HttpClient and an AcmeClient for one CA in one go.
+//
 // Ownership: the client borrows the HttpClient (which must outlive it) and owns the account key.
 // Threading: not thread-safe; use one AcmeClient per thread (the HttpClient may be shared).
 #include <chrono>
@@ -95,11 +100,16 @@ enum class RevocationReason {
 class AcmeClient {
  public:
   AcmeClient(HttpClient& http, PrivateKey account_key, AcmeClientOptions options);
+  // Without an account key: for directory(), renewal_info() and revoke_with_certificate_key().
+  AcmeClient(HttpClient& http, AcmeClientOptions options);
 
   // The directory, fetched on first use and cached.
   const Directory& directory();
 
-  const PrivateKey& account_key() const { return account_key_; }
+  bool has_account_key() const noexcept { return account_key_.has_value(); }
+  // The account key; Error(internal) when the client was built without one.
+  const PrivateKey& account_key() const;
+  // JWK thumbprint of the account key; Error(internal) without one.
   std::string thumbprint() const;
   // The account URL ("kid"); empty until register_account/find_account or set_account_url.
   const std::string& account_url() const { return account_url_; }
@@ -115,7 +125,7 @@ class AcmeClient {
   Account fetch_account();
   Account update_contacts(const std::vector<std::string>& contact);
   Account deactivate_account();
-  // Key rollover (§7.3.5); on success the client signs with the new key.
+  // Key rollover (§7.3.5); on success the client signs with the new key. Needs an account key.
   void change_account_key(PrivateKey new_key);
 
   // --- orders (§7.4) ---
@@ -170,7 +180,7 @@ class AcmeClient {
   UrlPolicy url_policy() const;
 
   HttpClient& http_;
-  PrivateKey account_key_;
+  std::optional<PrivateKey> account_key_;
   AcmeClientOptions options_;
   std::optional<Directory> directory_;
   std::string account_url_;

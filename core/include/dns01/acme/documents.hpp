@@ -4,8 +4,8 @@
 // Every parser takes the raw reply body, enforces a size limit, checks types and required
 // members, and throws AcmeError("<step>", cause) on anything malformed — never an nlohmann
 // exception, never a crash (tests/fuzz/fuzz_acme_documents.cpp runs them on random input).
-// Unknown members are ignored and unknown status strings are kept as "unknown" so that a CA
-// adding fields does not break us. All functions are pure and thread-safe.
+// Unknown members are ignored and unknown status strings parse as Status::unknown so that a CA
+// adding fields does not break us. Statuses are enums: their strings live only here, at the wire. All functions are pure and thread-safe.
 #include <chrono>
 #include <map>
 #include <optional>
@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "dns01/acme/ca.hpp"  // CA shortcuts, kept here for existing includers
 #include "dns01/error.hpp"
 #include "dns01/json.hpp"
 
@@ -38,22 +39,25 @@ struct Directory {
 
 Directory parse_directory(std::string_view body);
 
-// CA shortcuts accepted wherever a directory URL is (letsencrypt, zerossl, google, ...).
-struct CaShortcut {
-  const char* name;
-  const char* url;
-  const char* note;
-};
-const std::vector<CaShortcut>& ca_shortcuts();
-// A known shortcut → its URL; an https:// URL → unchanged; a plain http:// URL → UsageError
-// (RFC 8555 §6.1 requires HTTPS); anything else → UsageError listing the shortcuts.
-std::string resolve_directory_url(std::string_view name_or_url);
-
 // --- problem documents (§6.7, RFC 7807) -------------------------------------------------------
 // Parses a problem document. Never throws: a body that is not a problem document yields a
 // problem with an empty type and a detail describing the reply ("HTTP 502 with a text/html body").
 AcmeProblem parse_problem(std::string_view body, int http_status);
 bool is_problem(const AcmeProblem& p, std::string_view short_type);
+
+// --- statuses (§7.1.6), parsed once ----------------------------------------------------------
+// `unknown` stands for a status string RFC 8555 does not define; to_string() gives the wire
+// name ("unknown" for unknown), for messages and JSON output.
+enum class OrderStatus { unknown, pending, ready, processing, valid, invalid };
+enum class AuthorizationStatus { unknown, pending, valid, invalid, deactivated, expired, revoked };
+enum class ChallengeStatus { unknown, pending, processing, valid, invalid };
+
+std::string_view to_string(OrderStatus s) noexcept;
+std::string_view to_string(AuthorizationStatus s) noexcept;
+std::string_view to_string(ChallengeStatus s) noexcept;
+OrderStatus parse_order_status(std::string_view wire) noexcept;
+AuthorizationStatus parse_authorization_status(std::string_view wire) noexcept;
+ChallengeStatus parse_challenge_status(std::string_view wire) noexcept;
 
 // --- identifiers, accounts, orders, authorizations, challenges -------------------------------
 struct Identifier {
@@ -71,14 +75,16 @@ struct Account {
 Account parse_account(std::string_view body);
 
 struct Challenge {
-  std::string type, url, status, token;
+  std::string type, url;
+  ChallengeStatus status = ChallengeStatus::unknown;
+  std::string token;
   std::optional<AcmeProblem> error;
 };
 
 struct Authorization {
   std::string url;
   Identifier identifier;
-  std::string status;  // pending | valid | invalid | deactivated | expired | revoked
+  AuthorizationStatus status = AuthorizationStatus::unknown;
   bool wildcard = false;
   std::vector<Challenge> challenges;
   std::optional<Clock::time_point> expires;
@@ -90,7 +96,7 @@ Challenge parse_challenge(std::string_view body);
 
 struct Order {
   std::string url;
-  std::string status;  // pending | ready | processing | valid | invalid
+  OrderStatus status = OrderStatus::unknown;
   std::vector<Identifier> identifiers;
   std::vector<std::string> authorizations;
   std::string finalize;

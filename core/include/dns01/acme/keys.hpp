@@ -9,6 +9,7 @@
 // Errors: unknown key type names → UsageError; unreadable/unsupported PEM or a failed write →
 // StorageError (never showing key material); OpenSSL failures → Error(internal).
 #include <filesystem>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -18,8 +19,16 @@ namespace dns01::acme {
 
 enum class KeyType { ec256, ec384, rsa2048, rsa3072, rsa4096 };
 
-// "ec256" | "ec384" | "rsa2048" | "rsa3072" | "rsa4096" (case-insensitive) → KeyType.
+// The canonical key type names, lower case, in KeyType order: "ec256", "ec384", "rsa2048",
+// "rsa3072", "rsa4096". These are what config `key_type`, --key-type and help text offer, and
+// what key_type_name() returns.
+std::span<const std::string_view> key_type_names() noexcept;
+
+// A canonical name or an alias → KeyType, case-insensitive ("EC256" and "ec256" alike). Aliases
+// (accepted, never offered): "p256" and "ecdsa-p256" for ec256, "p384" and "ecdsa-p384" for
+// ec384. Anything else → UsageError listing key_type_names().
 KeyType parse_key_type(std::string_view name);
+// The canonical name (one of key_type_names()).
 const char* key_type_name(KeyType type) noexcept;
 
 class PrivateKey {

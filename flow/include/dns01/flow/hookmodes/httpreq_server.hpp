@@ -24,14 +24,16 @@
 
 namespace dns01::flow {
 
-struct HttpRequest {
+// A request as the server received it (not dns01::HttpRequest, the HTTP client's, http.hpp).
+struct ServerRequest {
   std::string method;                          // "POST"
   std::string target;                          // "/present" (query string kept)
   std::map<std::string, std::string> headers;  // names lower-cased, values trimmed
   std::string body;
 };
 
-struct HttpResponse {
+// The server's answer (not dns01::HttpResponse, the HTTP client's).
+struct ServerResponse {
   int status = 200;
   std::string body;
   std::string content_type = "application/json";
@@ -45,7 +47,7 @@ struct HttpServerLimits {
 
 // Parses a request head (everything before the blank line, without it). nullopt with `why`
 // set when it is not a valid HTTP/1.x request head.
-std::optional<HttpRequest> parse_request_head(std::string_view head, std::string* why);
+std::optional<ServerRequest> parse_request_head(std::string_view head, std::string* why);
 
 class HttpServer {
  public:
@@ -57,11 +59,11 @@ class HttpServer {
   std::uint16_t port() const { return port_; }
 
   // Serves until stop() returns true (checked at least every 200 ms between requests).
-  void serve(const std::function<HttpResponse(const HttpRequest&)>& handler,
+  void serve(const std::function<ServerResponse(const ServerRequest&)>& handler,
              const std::function<bool()>& stop, const HttpServerLimits& limits = {});
 
  private:
-  void handle(int fd, const std::function<HttpResponse(const HttpRequest&)>& handler,
+  void handle(int fd, const std::function<ServerResponse(const ServerRequest&)>& handler,
               const HttpServerLimits& limits);
   UniqueFd fd_;
   std::string host_;

@@ -1,18 +1,13 @@
 #pragma once
-// Challenge records that live across processes: the hook modes (certbot's manual auth/cleanup
-// hooks, lego's exec provider and its httpreq endpoints).
+// The hook-mode service: TXT values published, awaited and removed on behalf of another ACME
+// client whose hooks run dns01 once per step, each in a new process (certbot's manual
+// auth/cleanup hooks, lego's exec provider, lego's httpreq through `dns01 serve-httpreq`).
+// The records persist between those processes in record files (record_store.hpp):
 //
-// certbot runs `dns01 certbot-auth` once per challenge, each in a new process, and
-// `dns01 certbot-cleanup` later in other processes; lego runs `dns01 present` and
-// `dns01 cleanup` the same way. The flock'd run journals (journal.hpp) cannot hold such records:
-// their lock dies with the process that wrote them, and the next `dns01 issue` would sweep them
-// while the CA is still validating. Hook records therefore live in their own directory,
-// <storage>/journal/hooks/, one small JSON file per record:
-//
-//   - written atomically (0600) BEFORE the provider is asked to add the value,
-//   - deleted AFTER the provider removed it,
-//   - carrying its creation time, so `dns01 cleanup --stale` removes records older than a
-//     maximum age (a client that never ran its cleanup).
+//   - a record file is written BEFORE the provider is asked to add the value,
+//   - and deleted AFTER the provider removed it,
+//   - so `dns01 cleanup --stale` can remove records older than a maximum age (a client that
+//     never ran its cleanup).
 //
 // Values are independent: the apex and the wildcard of a name share one record name with two
 // values, and each stays until its own removal. The same value presented twice (a client
@@ -21,74 +16,19 @@
 // Errors: ConfigError (no provider serves a zone), PropagationError (CNAME loop, zone not found,
 // timeout), ProviderError/NetworkError from providers, StorageError (record directory),
 // InterruptedError from the Checker's cancelled callback.
-// Threading: one thread per HookRecordStore / ProviderSet / Checker (their own rules); several
-// processes may use one directory at once (every write is an atomic rename).
+// Threading: one thread per HookRecordStore / ProviderSet / Checker (their own rules).
 #include <chrono>
 #include <cstddef>
-#include <filesystem>
-#include <optional>
 #include <string>
 #include <vector>
 
 #include "dns01/config.hpp"
+#include "dns01/flow/hookmodes/protocols.hpp"
+#include "dns01/flow/hookmodes/record_store.hpp"
 #include "dns01/plugins/loader.hpp"
 #include "dns01/propagation/propagation.hpp"
 
 namespace dns01::flow {
-
-// One record presented by a hook process.
-struct HookRecord {
-  std::string id;              // file stem, unique ("<ms>-<pid>-<random>")
-  std::string client;          // "certbot", "lego-exec", "httpreq"
-  std::string domain;          // identifier as the client named it ("example.com"); may be ""
-  std::string record_name;     // "_acme-challenge.example.com" (canonical, no trailing dot)
-  std::string effective_name;  // after CNAMEs: where the value is written and checked
-  std::string zone;            // provider routing zone
-  std::string provider;        // [providers.<name>] instance
-  std::string value;           // the TXT value
-  long owner_pid = 0;          // the client process (certbot's PID for certbot-auth), 0 = unknown
-  std::chrono::system_clock::time_point created{};
-};
-
-// The record files of one storage directory.
-class HookRecordStore {
- public:
-  // `dir` is <storage>/journal/hooks (hook_records_dir()); created 0700 on first save.
-  explicit HookRecordStore(std::filesystem::path dir);
-  const std::filesystem::path& dir() const { return dir_; }
-
-  // Fills id/created when empty and writes the file atomically. Throws StorageError.
-  void save(HookRecord& record);
-  // Deletes the record's file (absent is fine). Throws StorageError.
-  void erase(const HookRecord& record);
-  // Every readable record, oldest first. Malformed or unreadable files are skipped with a
-  // warning (a torn write cannot happen: files are renamed into place).
-  std::vector<HookRecord> list() const;
-
- private:
-  std::filesystem::path dir_;
-};
-
-// <journal_dir>/hooks
-std::filesystem::path hook_records_dir(const std::filesystem::path& journal_dir);
-
-// Canonical record name for an identifier: "_acme-challenge.<domain>" with any "*." and
-// trailing dot removed, lower-cased. Throws UsageError for an empty or malformed name.
-std::string challenge_record_name(std::string_view domain);
-
-// What a client asks to publish.
-struct HookRequest {
-  std::string client;
-  std::string domain;       // "" when only the record name is known (lego's fqdn form)
-  std::string record_name;  // with or without a trailing dot
-  std::string value;
-  long owner_pid = 0;
-};
-
-// lego's two argument forms (exec provider, httpreq): {"<fqdn.>", "<value>"}, or RAW
-// {"<domain>", "<token>", "<keyAuth>"} whose value is base64url(SHA-256(keyAuth)).
-// Throws UsageError for any other shape.
-HookRequest lego_request(const std::vector<std::string>& args, std::string client);
 
 // Resolves CNAMEs (checker.resolve), routes the effective name (providers.route), saves the
 // record file, then adds the value. On a failed add the file stays (the value may exist), so
@@ -102,6 +42,19 @@ HookRecord present_hook_record(HookRecordStore& store, plugins::ProviderSet& pro
 propagation::CheckResult wait_hook_records(HookRecordStore& store, propagation::Checker& checker,
                                            std::vector<HookRecord> records,
                                            const propagation::ProgressFn& progress = {});
+
+// Records of one certbot run older than this belong to an earlier run.
+inline constexpr std::chrono::hours kCertbotBatchWindow{1};
+
+// certbot's batch: the records of THIS certbot run for the names of this order, which the last
+// auth hook call waits for together. `last` (the record just presented) comes last; the others
+// are certbot records on file for one of `domains`, at most kCertbotBatchWindow old, and — when
+// both PIDs are known — of the same certbot process `owner` (another certbot run's records are
+// not ours to wait for).
+std::vector<HookRecord> certbot_batch(const HookRecordStore& store, const HookRecord& last,
+                                      const std::vector<std::string>& domains, long owner,
+                                      std::chrono::system_clock::time_point now =
+                                          std::chrono::system_clock::now());
 
 // Removes exactly one value. The record file is found by `id` when given, else by record name
 // (or effective name) and value; without any file the name is resolved and routed afresh (a
@@ -129,7 +82,7 @@ HookSweep sweep_hook_records(HookRecordStore& store, plugins::ProviderSet& provi
 
 // Everything one hook process needs, built from the configuration: the providers (loaded),
 // a Checker for [propagation] and the record store of [storage] dir. Throws ConfigError /
-// ProviderError from loading. The caller may set checker.options().cancelled.
+// ProviderError from loading. The Checker ends a wait on a stop request (signals.hpp) by default.
 struct HookSession {
   explicit HookSession(const Config& config);
   plugins::ProviderSet providers;

@@ -1,5 +1,5 @@
 // The minimal HTTP/1.1 server behind `dns01 serve-httpreq` (see the header for its limits).
-#include "dns01/flow/httpreq_server.hpp"
+#include "dns01/flow/hookmodes/httpreq_server.hpp"
 
 #include <arpa/inet.h>
 #include <fmt/format.h>
@@ -79,7 +79,7 @@ void send_all(int fd, std::string_view data, Steady::time_point deadline) {
   }
 }
 
-void respond(int fd, const HttpResponse& r, Steady::time_point deadline) {
+void respond(int fd, const ServerResponse& r, Steady::time_point deadline) {
   std::string out = fmt::format(
       "HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
       r.status, reason(r.status), r.content_type, r.body.size());
@@ -103,18 +103,18 @@ void linger_close(int fd) {
   }
 }
 
-HttpResponse error_response(int status, const std::string& message) {
+ServerResponse error_response(int status, const std::string& message) {
   return {status, nlohmann::json{{"ok", false}, {"error", message}}.dump() + "\n", "application/json"};
 }
 
 }  // namespace
 
-std::optional<HttpRequest> parse_request_head(std::string_view head, std::string* why) {
-  auto fail = [&](std::string text) -> std::optional<HttpRequest> {
+std::optional<ServerRequest> parse_request_head(std::string_view head, std::string* why) {
+  auto fail = [&](std::string text) -> std::optional<ServerRequest> {
     if (why) *why = std::move(text);
     return std::nullopt;
   };
-  HttpRequest req;
+  ServerRequest req;
   auto eol = head.find("\r\n");
   std::string_view line = head.substr(0, eol);
   head = eol == std::string_view::npos ? std::string_view{} : head.substr(eol + 2);
@@ -197,7 +197,7 @@ std::string HttpServer::address() const {
   return v6_ ? fmt::format("[{}]:{}", host_, port_) : fmt::format("{}:{}", host_, port_);
 }
 
-void HttpServer::serve(const std::function<HttpResponse(const HttpRequest&)>& handler,
+void HttpServer::serve(const std::function<ServerResponse(const ServerRequest&)>& handler,
                        const std::function<bool()>& stop, const HttpServerLimits& limits) {
   while (!(stop && stop())) {
     pollfd p{fd_.get(), POLLIN, 0};
@@ -210,7 +210,7 @@ void HttpServer::serve(const std::function<HttpResponse(const HttpRequest&)>& ha
   }
 }
 
-void HttpServer::handle(int fd, const std::function<HttpResponse(const HttpRequest&)>& handler,
+void HttpServer::handle(int fd, const std::function<ServerResponse(const ServerRequest&)>& handler,
                         const HttpServerLimits& limits) {
   const auto deadline = Steady::now() + limits.read_timeout;
   std::string buffer;
@@ -262,7 +262,7 @@ void HttpServer::handle(int fd, const std::function<HttpResponse(const HttpReque
     if (!read_more()) return respond(fd, error_response(408, "incomplete body"), reply_deadline());
   buffer.resize(length);  // anything after the body (pipelining) is ignored: one request only
   req->body = std::move(buffer);
-  HttpResponse response;
+  ServerResponse response;
   try {
     response = handler(*req);
   } catch (const std::exception& e) {
