@@ -14,6 +14,7 @@ Every DNS query names a sandbox server on loopback; the system resolver is never
 
 import json
 import os
+import select
 import subprocess
 import time
 
@@ -347,3 +348,22 @@ def issue_env(sb, tmp_path, dns01_bin, build_dir):
     env.write_config()
     yield env
     sb.set_secondary_delay(0)
+
+
+def wait_for_stderr(proc, needle, timeout=30.0):
+    """Reads proc's stderr until it holds `needle`; returns what was read (proc.communicate()
+    later returns only the rest). Reads the descriptor directly, so nothing is left in a Python
+    buffer. Fails if the process exits first or the line does not come within `timeout`."""
+    fd = proc.stderr.fileno()
+    seen = b''
+    deadline = time.monotonic() + timeout
+    while needle.encode() not in seen:
+        left = deadline - time.monotonic()
+        chunk = os.read(fd, 65536) if left > 0 and select.select([fd], [], [], left)[0] else None
+        if not chunk:  # timed out (None) or EOF (b''): the process ended without the line
+            proc.kill()
+            out, err = proc.communicate(timeout=30)
+            raise AssertionError('no stderr line with %r (exit %s):\n%s%s\n%s'
+                                 % (needle, proc.returncode, seen.decode(errors='replace'), err, out))
+        seen += chunk
+    return seen.decode(errors='replace')

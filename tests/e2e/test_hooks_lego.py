@@ -12,11 +12,11 @@ import json
 import os
 import signal
 import subprocess
-import time
 
 import pytest
 
 import peers
+from issue_support import wait_for_stderr
 
 APEX = '_acme-challenge.example.test'
 
@@ -35,7 +35,7 @@ def assert_clean(sandbox, domains, workdir):
 @pytest.fixture(autouse=True)
 def _client_installed():
     if not os.path.exists(peers.LEGO):
-        pytest.fail('%s is missing: install the Debian package lego (scripts/packages.txt)'
+        pytest.fail('%s is missing: install the Debian package lego (scripts/packages-test.txt)'
                     % peers.LEGO)
 
 
@@ -156,10 +156,12 @@ def test_interrupted_present_removes_its_record(sandbox_factory, tmp_path, dns01
     proc = subprocess.Popen([dns01_bin, '--config', config, 'present', APEX + '.', 'interrupted'],
                             env=peers.dns01_env(build_dir), stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
-    sb.wait_txt('primary', APEX, 'interrupted', timeout=10)  # written, waiting for the secondary
-    time.sleep(0.3)
+    # Logged once the record is written, right before the wait for the (lagging) secondary.
+    before = wait_for_stderr(proc, 'added TXT ' + APEX)
+    assert sb.query_txt('primary', APEX) == ['interrupted'], before
     proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=30)
+    err = before + err
     assert proc.returncode == 130, err
     assert sb.query_txt('primary', APEX) == []
     assert_clean(sb, ['example.test'], work)

@@ -4,6 +4,7 @@ place an order; against a stalled CA SIGTERM was ignored for 118 s and the exit 
 """
 
 import json
+import os
 import signal
 import socket
 import threading
@@ -20,6 +21,26 @@ def finish(proc, timeout=30):
     return proc.returncode, out, err
 
 
+def wait_for_lock_file(proc, lock_path, timeout=30.0):
+    """Waits until proc holds `lock_path` open: it has reached the lineage lock, which it then
+    polls (FileLock opens the file, then tries flock). Fails if proc exits or never gets there."""
+    fd_dir = '/proc/%d/fd' % proc.pid
+    lock_path = os.path.realpath(lock_path)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            out, err = proc.communicate()
+            raise AssertionError('exited (%d) before the lock:\n%s\n%s' % (proc.returncode, err, out))
+        try:
+            if any(os.path.realpath(os.path.join(fd_dir, fd)) == lock_path
+                   for fd in os.listdir(fd_dir)):
+                return
+        except FileNotFoundError:  # an fd closed (or the process ended) while we looked
+            pass
+        time.sleep(0.01)
+    raise AssertionError('%d did not open %s in %.0f s' % (proc.pid, lock_path, timeout))
+
+
 def test_sigterm_ends_a_lock_wait_at_once_and_orders_nothing(sb, issue_env):
     env = issue_env
     sb.set_secondary_delay(10)  # the first run stays in its propagation wait, holding the lock
@@ -28,7 +49,7 @@ def test_sigterm_ends_a_lock_wait_at_once_and_orders_nothing(sb, issue_env):
     wait_for_any_txt(sb, challenge_names([name])[0], proc=holder)
     orders = pebble_new_orders(sb)
     waiter = env.start(['issue', '-d', name, '--lock-wait', '60s'])
-    time.sleep(1.0)  # well inside the wait for the lock
+    wait_for_lock_file(waiter, os.path.join(env.storage, 'locks', name + '.lock'))
     assert waiter.poll() is None, 'the second run did not wait for the lock'
     start = time.monotonic()
     waiter.send_signal(signal.SIGTERM)

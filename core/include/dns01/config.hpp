@@ -11,12 +11,12 @@
 // [propagation] and [log] (DNS01_ACME_SERVER, DNS01_STORAGE_DIR, DNS01_PROPAGATION_TIMEOUT, ...),
 // and DNS01_PROVIDERS_<NAME>_<KEY> for provider tables. They win over the file.
 //
-// Secrets: [acme] eab_hmac_key and any key `k` of a provider table may instead be given as
-// `k_file` (in the file or as DNS01_..._FILE): the value is read from that file (one trailing
-// newline stripped). Empty DNS01_* variables count as unset; DNS01_<SECTION>_<KEY> variables
-// naming an unknown key are errors (DNS01_CONFIG and other variables outside the sections are
-// not config keys and are ignored here). A secret file readable by group
-// or others is refused unless allow_insecure_secret_files is set (flag
+// Secrets: [acme] eab_hmac_key, [acme] account_key and any key `k` of a provider table may
+// instead be given as `k_file` (in the file or as DNS01_..._FILE): the value is read from that
+// file (one trailing newline stripped). Empty DNS01_* variables count as unset;
+// DNS01_<SECTION>_<KEY> variables naming an unknown key are errors (DNS01_CONFIG and other
+// variables outside the sections are not config keys and are ignored here). A secret file readable
+// by group or others is refused unless allow_insecure_secret_files is set (flag
 // --allow-insecure-secret-files or `[security] allow_insecure_secret_files = true`). Every secret
 // value is registered with Redactor::global() as soon as it is read.
 #include <chrono>
@@ -61,15 +61,24 @@ std::string format_duration(std::chrono::milliseconds duration);
 std::string normalize_dns_name(std::string_view name);
 
 struct AcmeSettings {
-  std::string server = "letsencrypt";  // directory URL or shortcut (docs/acme.md)
-  std::string email;                   // account contact; empty = none
-  std::string ca_bundle;               // extra CA bundle for the ACME server (private CAs)
-  std::string key_type = "ec256";      // ec256 | ec384 | rsa2048 | rsa3072 | rsa4096
+  // A directory URL or a CA shortcut, as written; validated with acme::resolve_directory_url
+  // (the table of dns01/acme/ca.hpp), so it resolves wherever it is used.
+  std::string server = "letsencrypt";
+  std::string email;      // account contact; empty = none
+  std::string ca_bundle;  // extra CA bundle for the ACME server (private CAs)
+  // The canonical name (acme::key_type_names(): ec256 | ec384 | rsa2048 | rsa3072 | rsa4096),
+  // whatever spelling acme::parse_key_type accepted in the file ("EC256").
+  std::string key_type = "ec256";
   std::string eab_kid;
-  std::string eab_hmac_key;            // secret (eab_hmac_key_file)
+  std::string eab_hmac_key;  // secret (eab_hmac_key_file)
+  // Secret (account_key_file, DNS01_ACME_ACCOUNT_KEY[_FILE]): the ACME account's private key as
+  // PEM text, used instead of the key stored under [storage] dir. Empty = the stored one (created
+  // on first use). Checked here only for its shape (a PEM private key block, not encrypted); the
+  // key itself is parsed by its user. Every base64 line is registered with the Redactor.
+  std::string account_key;
   std::string profile;
   std::string preferred_chain;
-  bool agree_tos = false;              // accept the CA's terms of service (also --agree-tos)
+  bool agree_tos = false;  // accept the CA's terms of service (also --agree-tos)
 };
 
 struct StorageSettings {
@@ -83,6 +92,9 @@ struct PropagationSettings {
   std::uint16_t port = 53;            // port used for discovered authoritative servers
   bool require_recursive = false;     // policy: the resolvers must see the values too
   std::chrono::milliseconds extra_wait{0};  // policy: fixed wait after success (opt-in)
+  // Query budget per authoritative server address (token bucket, docs/propagation.md "Polling
+  // at scale"); 0 = no budget. Small runs never reach it.
+  double queries_per_second = 50;
 };
 
 struct LogSettings {

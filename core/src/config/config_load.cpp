@@ -20,7 +20,8 @@ std::optional<std::string> named_by_env(const LoadOptions& options) {
     if (it != options.env->end() && !it->second.empty()) return it->second;
     return std::nullopt;
   }
-  const char* v = std::getenv("DNS01_CONFIG");
+  // Read while the CLI starts, before any thread exists.
+  const char* v = std::getenv("DNS01_CONFIG");  // NOLINT(concurrency-mt-unsafe)
   if (v && *v) return std::string(v);
   return std::nullopt;
 }

@@ -6,7 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
+#include <system_error>
 
 #include "dns01/config.hpp"
 #include "dns01/raii.hpp"
@@ -16,11 +16,30 @@ namespace dns01 {
 namespace {
 
 // Secrets are small; a larger file is almost certainly the wrong path.
-constexpr std::size_t kMaxSecretBytes = 64 * 1024;
+constexpr std::size_t kMaxSecretBytes = std::size_t{64} * 1024;
 
 [[noreturn]] void fail(const SourceLocation& where, std::string message, std::string hint = {}) {
   throw ConfigError({ConfigIssue{where.file, where.line, where.column, std::move(message)}},
                     std::move(hint));
+}
+
+// The whole content of an open secret file, at most kMaxSecretBytes (the file may grow after
+// the fstat size check).
+std::string read_all(int fd, const std::string& name, const SourceLocation& where) {
+  std::string value;
+  char buffer[4096];
+  for (;;) {
+    const ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      fail(where, fmt::format("cannot read secret file '{}': {}", name,
+                              std::generic_category().message(errno)));
+    }
+    if (n == 0) return value;
+    value.append(buffer, static_cast<std::size_t>(n));
+    if (value.size() > kMaxSecretBytes)
+      fail(where, fmt::format("secret file '{}' is larger than {} bytes", name, kMaxSecretBytes));
+  }
 }
 
 }  // namespace
@@ -38,15 +57,19 @@ std::string read_secret_file(const std::filesystem::path& path, bool allow_insec
     if (err == ENOENT)
       fail(where, fmt::format("secret file '{}' does not exist", name),
            "check the path, or create the file with mode 600");
-    fail(where, fmt::format("cannot open secret file '{}': {}", name, std::strerror(err)),
+    fail(where,
+         fmt::format("cannot open secret file '{}': {}", name,
+                     std::generic_category().message(err)),
          "make it readable by the user running dns01 (and by nobody else: chmod 600)");
   }
   struct stat st {};
   if (::fstat(file.get(), &st) != 0)
-    fail(where, fmt::format("cannot stat secret file '{}': {}", name, std::strerror(errno)));
+    fail(where, fmt::format("cannot stat secret file '{}': {}", name,
+                            std::generic_category().message(errno)));
   if (!S_ISREG(st.st_mode))
-    fail(where, fmt::format("secret file '{}' is not a regular file ({})", name,
-                            S_ISDIR(st.st_mode) ? "a directory" : "a device, FIFO or socket"),
+    fail(where,
+         fmt::format("secret file '{}' is not a regular file ({})", name,
+                     S_ISDIR(st.st_mode) ? "a directory" : "a device, FIFO or socket"),
          "name the file that holds the secret");
   if (const int flags = ::fcntl(file.get(), F_GETFL); flags >= 0)
     ::fcntl(file.get(), F_SETFL, flags & ~O_NONBLOCK);
@@ -62,19 +85,7 @@ std::string read_secret_file(const std::filesystem::path& path, bool allow_insec
     fail(where, fmt::format("secret file '{}' is larger than {} bytes; is it the right file?", name,
                             kMaxSecretBytes));
 
-  std::string value;
-  char buffer[4096];
-  for (;;) {
-    const ssize_t n = ::read(file.get(), buffer, sizeof buffer);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      fail(where, fmt::format("cannot read secret file '{}': {}", name, std::strerror(errno)));
-    }
-    if (n == 0) break;
-    value.append(buffer, static_cast<std::size_t>(n));
-    if (value.size() > kMaxSecretBytes)
-      fail(where, fmt::format("secret file '{}' is larger than {} bytes", name, kMaxSecretBytes));
-  }
+  std::string value = read_all(file.get(), name, where);
   // Exactly one trailing newline (as written by `echo` or an editor) is not part of the secret.
   if (!value.empty() && value.back() == '\n') {
     value.pop_back();

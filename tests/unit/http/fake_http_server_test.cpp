@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <chrono>
 #include <memory>
 #include <thread>
 
@@ -92,7 +93,12 @@ TEST_CASE("fake http server: shutdown interrupts a delayed reply", "[http]") {
   });
   RawClient client(server->port());
   client.send("GET / HTTP/1.1\r\n\r\n");
-  while (server->request_count() == 0) std::this_thread::yield();
+  // Bounded: a server that never sees the request fails here instead of hanging the suite.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (server->request_count() == 0) {
+    if (std::chrono::steady_clock::now() > deadline) FAIL("the server never received the request");
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
   server.reset();  // must not wait ten minutes
   CHECK(client.read_until("HTTP/1.1").empty());
 }

@@ -137,6 +137,7 @@ TEST_CASE("connection refused is retried, then NetworkError names the attempts",
   CHECK(sleeps.delays->size() == 2);
   try {
     client.get(port.url("/"));
+    FAIL("a GET to a refusing port did not throw");
   } catch (const NetworkError& e) {
     CHECK(e.category() == ErrorCategory::network);
     CHECK_FALSE(e.hint().empty());

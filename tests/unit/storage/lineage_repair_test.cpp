@@ -65,20 +65,34 @@ TEST_CASE("a lineage another run holds is reported incomplete, not touched", "[s
   LineageLock other(store, "b.test");  // an unrelated lineage does not matter...
   {
     // ...but one holding a.test may be switching right now: hands off.
+    // Two pipes instead of sleeps: the child says "locked" on one, and holds the lock until the
+    // parent closes the other (its read then returns 0).
+    int locked[2], release[2];
+    REQUIRE(::pipe(locked) == 0);
+    REQUIRE(::pipe(release) == 0);
     pid_t child = ::fork();
     REQUIRE(child >= 0);
     if (child == 0) {
-      // The holder: no repair may happen while it holds the lock (it sleeps, the parent reads).
+      // The holder: no repair may happen while it holds the lock.
+      ::close(locked[0]);
+      ::close(release[1]);
       int fd = ::open((store / "locks" / "a.test.lock").c_str(), O_RDWR | O_CREAT, 0600);
       ::flock(fd, LOCK_EX);
-      ::sleep(3);
+      char c = 'l';
+      (void)!::write(locked[1], &c, 1);
+      (void)!::read(release[0], &c, 1);
       ::_exit(0);
     }
-    ::usleep(300000);
+    ::close(locked[1]);
+    ::close(release[0]);
+    char c = 0;
+    REQUIRE(::read(locked[0], &c, 1) == 1);  // the child holds the lock now
+    ::close(locked[0]);
     auto paths = certs.current("a.test");
     REQUIRE(paths);
     CHECK_FALSE(paths->complete);
     CHECK(target_version(store, "a.test", "cert") == 1);
+    ::close(release[1]);
     int status = 0;
     ::waitpid(child, &status, 0);
   }
