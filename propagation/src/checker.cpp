@@ -1,5 +1,5 @@
 // The probe loop: all (server, name) pairs in one poll() loop, with a schedule that grows with
-// the time spent waiting.
+// the time spent waiting and a query budget per server address.
 #include "dns01/propagation/checker.hpp"
 
 #include <fmt/format.h>
@@ -7,10 +7,12 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <map>
 #include <thread>
 
 #include "dns01/error.hpp"
 #include "dns01/log.hpp"
+#include "dns01/propagation/budget.hpp"
 
 namespace dns01::propagation {
 namespace {
@@ -94,9 +96,28 @@ CheckResult run_probes(Transport& transport, std::vector<Probe> probes, const Ch
   const std::size_t sent_before = transport.packets_sent();
   struct Slot {
     Clock::time_point next;
+    Clock::time_point last_sent{};  // round robin order; never asked sorts first
     bool in_flight = false;
+    bool held = false;     // due, waiting for its server's budget (counted once per wait)
+    bool resweep = false;  // its server began serving the zone while this query was out
+    bool swept = false;    // asked at once, without a token: charged only if not served
+    bool free = false;     // the query in flight went out without a token
+    std::size_t server = 0;
   };
   std::vector<Slot> slots(probes.size(), Slot{start});
+  // One budget and one load entry per server address.
+  std::vector<QueryBudget> budgets;
+  std::vector<ServerLoad> load;
+  std::map<std::string, std::size_t> server_index;
+  for (std::size_t i = 0; i < probes.size(); ++i) {
+    const std::string key = probes[i].server.address.str();
+    auto [it, fresh] = server_index.emplace(key, budgets.size());
+    if (fresh) {
+      budgets.emplace_back(options.queries_per_second, options.burst, start);
+      load.push_back(ServerLoad{.server = key});
+    }
+    slots[i].server = it->second;
+  }
   std::vector<std::string> meanings(probes.size());
   auto next_heartbeat = start + options.heartbeat;
 
@@ -110,7 +131,71 @@ CheckResult run_probes(Transport& transport, std::vector<Probe> probes, const Ch
         options.growth * static_cast<double>(duration_cast<milliseconds>(now - start).count())));
     return std::clamp(grown, options.min_interval, options.max_interval);
   };
+  // Backoff floor for a server: one probe per name still pending there per second (the budget
+  // caps it in QueryBudget).
+  auto pending_at = [&](std::size_t server) {
+    double n = 0;
+    for (std::size_t j = 0; j < probes.size(); ++j)
+      if (slots[j].server == server && probes[j].state != ProbeState::seen) n += 1;
+    return std::max(1.0, n);
+  };
+  // Probe i's server now serves its zone's new version: ask the zone's other pending names
+  // there now rather than on their turn. Not while the last sweep's misses are still being
+  // paid for: names appearing one transfer at a time would otherwise sweep n times.
+  auto sweep = [&](std::size_t i, Clock::time_point at) {
+    if (budgets[slots[i].server].in_debt(at)) return;
+    for (std::size_t j = 0; j < probes.size(); ++j) {
+      if (j == i || slots[j].server != slots[i].server || probes[j].recursive ||
+          probes[j].zone != probes[i].zone || probes[j].state == ProbeState::seen)
+        continue;
+      if (slots[j].in_flight) {
+        slots[j].resweep = true;
+      } else {
+        slots[j].next = std::min(slots[j].next, at);
+        slots[j].swept = true;
+      }
+    }
+  };
+  auto on_result = [&](std::size_t i, const QueryResult& r) {
+    Probe& probe = probes[i];
+    Slot& slot = slots[i];
+    const auto at = Clock::now();
+    slot.in_flight = false;
+    ServerLoad& used = load[slot.server];
+    QueryBudget& budget = budgets[slot.server];
+    if (r.truncated) ++used.truncated;
+    if (r.udp_timed_out) {
+      ++used.udp_timeouts;
+      if (budget.timed_out(at, pending_at(slot.server))) {
+        ++used.backoffs;
+        Logger::global().debug("propagation", "{} dropped a UDP query: {:.0f} queries/s from now",
+                               used.server, budget.rate());
+      }
+    } else if (r.status == QueryResult::Status::reply) {
+      budget.answered(at);
+    }
+    const bool was_seen = probe.state == ProbeState::seen;
+    std::string meaning = apply(probe, r);
+    Logger::global().trace("propagation", "TXT {} at {}: {} ({}, {} us)", probe.name,
+                           probe.server.label(), probe.detail, r.tcp ? "tcp" : "udp", r.rtt.count());
+    if (probe.state == ProbeState::seen) {
+      if (!probe.seen_after) probe.seen_after = duration_cast<milliseconds>(at - start);
+      if (!slot.free) budget.refund();
+      ++used.finished;
+      if (!was_seen && !probe.recursive) sweep(i, at);
+    } else if (slot.free) {
+      budget.charge(at);
+    }
+    slot.next = slot.resweep ? at : at + interval(at);
+    slot.swept = slot.resweep;
+    slot.resweep = false;
+    if (meaning != meanings[i]) {
+      meanings[i] = std::move(meaning);
+      if (progress) progress(probe);
+    }
+  };
 
+  std::vector<std::size_t> due;
   for (;;) {
     auto now = Clock::now();
     const bool authoritative_done = done(false);
@@ -122,34 +207,43 @@ CheckResult run_probes(Transport& transport, std::vector<Probe> probes, const Ch
       next_heartbeat = now + options.heartbeat;
     }
     Clock::time_point wake = std::min(deadline, now + milliseconds(100));
+    due.clear();
     for (std::size_t i = 0; i < probes.size(); ++i) {
-      Probe& p = probes[i];
-      Slot& slot = slots[i];
+      const Probe& p = probes[i];
+      const Slot& slot = slots[i];
       if (slot.in_flight || p.state == ProbeState::seen) continue;
       if (p.recursive && !authoritative_done) continue;
       if (slot.next > now) {
         wake = std::min(wake, slot.next);
         continue;
       }
+      due.push_back(i);
+    }
+    // Round robin per server: the name asked least recently goes first.
+    std::stable_sort(due.begin(), due.end(), [&](std::size_t a, std::size_t b) {
+      return slots[a].last_sent < slots[b].last_sent;
+    });
+    for (std::size_t i : due) {
+      Probe& p = probes[i];
+      Slot& slot = slots[i];
+      QueryBudget& budget = budgets[slot.server];
+      // Swept names go out together, without a token: their answers most likely finish
+      // them (refunded anyway), and one that does not is charged when it comes back.
+      slot.free = slot.swept;
+      slot.swept = false;
+      if (!slot.free && !budget.try_take(now)) {
+        if (!slot.held) ++load[slot.server].held;
+        slot.held = true;
+        wake = std::min(wake, budget.next_token(now));
+        continue;
+      }
+      slot.held = false;
       slot.in_flight = true;
+      slot.last_sent = now;
       ++p.queries;
+      ++load[slot.server].queries;
       transport.start(Query{p.server.address, Question{p.name, rrtype::TXT}, p.recursive},
-                      [&, i, start](const QueryResult& r) {
-                        Probe& probe = probes[i];
-                        const auto at = Clock::now();
-                        slots[i].in_flight = false;
-                        slots[i].next = at + interval(at);
-                        std::string meaning = apply(probe, r);
-                        Logger::global().trace("propagation", "TXT {} at {}: {} ({}, {} us)",
-                                               probe.name, probe.server.label(), probe.detail,
-                                               r.tcp ? "tcp" : "udp", r.rtt.count());
-                        if (probe.state == ProbeState::seen && !probe.seen_after)
-                          probe.seen_after = duration_cast<milliseconds>(at - start);
-                        if (meaning != meanings[i]) {
-                          meanings[i] = std::move(meaning);
-                          if (progress) progress(probe);
-                        }
-                      });
+                      [&, i](const QueryResult& r) { on_result(i, r); });
     }
     transport.run_once(wake);
   }
@@ -159,6 +253,9 @@ CheckResult run_probes(Transport& transport, std::vector<Probe> probes, const Ch
   result.elapsed = duration_cast<milliseconds>(Clock::now() - start);
   result.packets_sent = transport.packets_sent() - sent_before;
   result.probes = std::move(probes);
+  for (std::size_t k = 0; k < load.size(); ++k)
+    load[k].rate = budgets[k].unlimited() ? 0 : budgets[k].rate();
+  result.load = std::move(load);
   if (result.ok && options.extra_wait.count() > 0) {
     Logger::global().info("propagation", "every server serves the values; waiting {} ms more "
                           "(extra_wait policy)", options.extra_wait.count());

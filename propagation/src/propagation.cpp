@@ -9,6 +9,7 @@
 
 #include "dns01/error.hpp"
 #include "dns01/log.hpp"
+#include "dns01/signals.hpp"
 
 namespace dns01::propagation {
 namespace {
@@ -46,6 +47,8 @@ Checker::Checker(const PropagationSettings& settings, TransportOptions transport
     : settings_(settings), transport_(std::make_unique<Transport>(transport)) {
   options_.timeout = settings.timeout;
   options_.extra_wait = settings.extra_wait;
+  options_.cancelled = [] { return stop_requested(); };
+  options_.queries_per_second = settings.queries_per_second;
   resolvers_ = to_addresses(settings.resolvers, "resolver");
   for (auto& a : to_addresses(settings.nameservers, "nameserver")) explicit_.push_back({"", a});
   bool recursion = true;
@@ -106,6 +109,10 @@ std::vector<AuthServer> Checker::servers_for(const Target& target) {
 }
 
 CheckResult Checker::check(const std::vector<Expectation>& records, const ProgressFn& progress) {
+  return check(records, CallOptions{.progress = progress});
+}
+
+CheckResult Checker::check(const std::vector<Expectation>& records, const CallOptions& call) {
   std::vector<Target> targets;
   std::map<std::string, Target> by_name;
   std::map<std::string, std::vector<std::string>> values;  // effective name → values
@@ -152,14 +159,22 @@ CheckResult Checker::check(const std::vector<Expectation>& records, const Progre
       }
     }
   }
-  CheckResult result = run_probes(*transport_, std::move(probes), options_, progress);
+  CheckOptions options = options_;
+  if (call.timeout) options.timeout = *call.timeout;
+  if (call.cancelled)
+    options.cancelled = [&] { return (options_.cancelled && options_.cancelled()) || call.cancelled(); };
+  CheckResult result = run_probes(*transport_, std::move(probes), options, call.progress);
   result.targets = std::move(targets);
   return result;
 }
 
 CheckResult Checker::wait(const std::vector<Expectation>& records, const ProgressFn& progress) {
-  CheckResult result = check(records, progress);
-  if (!result.ok) throw failure_error(result, options_.timeout);
+  return wait(records, CallOptions{.progress = progress});
+}
+
+CheckResult Checker::wait(const std::vector<Expectation>& records, const CallOptions& call) {
+  CheckResult result = check(records, call);
+  if (!result.ok) throw failure_error(result, call.timeout.value_or(options_.timeout));
   return result;
 }
 

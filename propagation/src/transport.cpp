@@ -93,6 +93,7 @@ struct Transport::Exchange {
   bool have_length = false;
   unsigned ignored = 0;
   std::string last_ignored;
+  bool udp_timed_out = false, truncated = false;
 };
 
 Transport::Transport(TransportOptions options) : options_(options) {}
@@ -160,6 +161,8 @@ void Transport::finish(std::uint64_t key, QueryResult result) {
   result.rtt = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - ex.started);
   result.ignored = ex.ignored;
   result.last_ignored = ex.last_ignored;
+  result.udp_timed_out = ex.udp_timed_out;
+  result.truncated = ex.truncated;
   completed_.emplace_back(std::move(ex.done), std::move(result));
   exchanges_.erase(it);
 }
@@ -188,6 +191,7 @@ void Transport::on_udp_readable(std::uint64_t key, Exchange& ex, Clock::time_poi
     }
     if (reply->tc) {
       ex.udp_error = "truncated";
+      ex.truncated = true;
       start_tcp(key, ex, now);
       return;
     }
@@ -263,6 +267,7 @@ void Transport::on_tcp_event(std::uint64_t key, Exchange& ex, short revents, Clo
 void Transport::on_deadline(std::uint64_t key, Exchange& ex, Clock::time_point now) {
   if (ex.phase == Exchange::Phase::udp) {
     ex.udp_error = "timeout after " + ms_text(options_.udp_timeout);
+    ex.udp_timed_out = true;
     if (ex.ignored) ex.udp_error += " (ignored: " + ex.last_ignored + ")";
     start_tcp(key, ex, now);
     return;

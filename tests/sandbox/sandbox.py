@@ -5,6 +5,7 @@ Library (tests import `from sandbox import Sandbox`) and CLI (scripts/demo, benc
 
     /usr/bin/python3 tests/sandbox/sandbox.py start --dir D [--secondary-delay N]
                                               [--ca-asks primary|secondary] [--no-querylog]
+                                              [--rate-limit N]
     /usr/bin/python3 tests/sandbox/sandbox.py status --dir D
     /usr/bin/python3 tests/sandbox/sandbox.py set-delay --dir D N
     /usr/bin/python3 tests/sandbox/sandbox.py stop --dir D
@@ -79,7 +80,8 @@ class Sandbox(DnsClient):
 
     def __init__(self, workdir, *, secondary_delay=0.0, ca_asks='primary',
                  zones=('example.test', 'internal.test', 'other.test'), pebble_env=None,
-                 eab_keys=None, eab_required=False, querylog=True, acme_labels=()):
+                 eab_keys=None, eab_required=False, querylog=True, acme_labels=(),
+                 rate_limit=None):
         if ca_asks not in ('primary', 'secondary'):
             raise ValueError("ca_asks must be 'primary' or 'secondary'")
         self.workdir = os.path.abspath(str(workdir))
@@ -90,6 +92,8 @@ class Sandbox(DnsClient):
         self.eab_keys = dict(eab_keys or {})
         self.eab_required = bool(eab_required)
         self.querylog = bool(querylog)
+        # BIND `rate-limit { responses-per-second N; }` on both servers (None: off)
+        self.rate_limit = int(rate_limit) if rate_limit else None
         # extra subdomain labels whose _acme-challenge.<label>.<zone> the restricted key may use
         self.acme_labels = tuple(files.ACME_SUBDOMAIN_LABELS) + tuple(
             l.strip('.') for l in acme_labels if l.strip('.') not in files.ACME_SUBDOMAIN_LABELS)
@@ -100,6 +104,7 @@ class Sandbox(DnsClient):
         self.acme_directory = self.pebble_management = None
         self.ca_bundle = self.ca_pem = None
         self.query_log_paths = {}
+        self.rate_limit_log_paths = {}
         self.pids = {}
         self._procs = {}
         self._addresses = []
@@ -245,10 +250,12 @@ class Sandbox(DnsClient):
             'primary': files.primary_conf(
                 self._path('primary'), ip=self.primary_ip, ipv6=self.ipv6_ip, port=self.dns_port,
                 secondary_ip=self.secondary_ip, relay_port=self._relay_port, zones=self.zones,
-                keys=keys, querylog=self.querylog, acme_labels=self.acme_labels),
+                keys=keys, querylog=self.querylog, acme_labels=self.acme_labels,
+                rate_limit=self.rate_limit),
             'secondary': files.secondary_conf(
                 self._path('secondary'), ip=self.secondary_ip, port=self.dns_port,
-                primary_ip=self.primary_ip, zones=self.zones, querylog=self.querylog),
+                primary_ip=self.primary_ip, zones=self.zones, querylog=self.querylog,
+                rate_limit=self.rate_limit),
         }
         for role, text in confs.items():
             path = self._path(role, 'named.conf')
@@ -258,6 +265,8 @@ class Sandbox(DnsClient):
             if res.returncode != 0:
                 raise SandboxError('sandbox: check %s named.conf: %s' % (role, res.stdout + res.stderr))
         self.query_log_paths = {r: self._path(r, 'query.log') for r in ('primary', 'secondary')}
+        self.rate_limit_log_paths = {r: self._path(r, 'rate-limit.log')
+                                     for r in ('primary', 'secondary')}
 
     def _start_relay(self):
         log = self._path('relay', 'relay.log')
@@ -414,7 +423,8 @@ class Sandbox(DnsClient):
             'pebble_management': self.pebble_management,
             'query_log_paths': dict(self.query_log_paths),
             'secondary_delay': self.secondary_delay, 'ca_asks': self.ca_asks,
-            'querylog': self.querylog, 'pids': dict(self.pids),
+            'querylog': self.querylog, 'rate_limit': self.rate_limit,
+            'rate_limit_log_paths': dict(self.rate_limit_log_paths), 'pids': dict(self.pids),
             'relay_port': self._relay_port, 'pebble_ports': dict(self._pebble_ports),
         }
 
@@ -436,11 +446,12 @@ class Sandbox(DnsClient):
         with open(os.path.join(workdir, 'sandbox.json'), encoding='utf-8') as f:
             j = json.load(f)
         sb = cls(j['workdir'], secondary_delay=j['secondary_delay'], ca_asks=j['ca_asks'],
-                 zones=j['zones'], querylog=j['querylog'])
+                 zones=j['zones'], querylog=j['querylog'], rate_limit=j.get('rate_limit'))
         for k in ('primary_ip', 'secondary_ip', 'dns_port', 'tsig_secret', 'tsig_key_file',
                   'acme_tsig_secret', 'acme_tsig_key_file', 'acme_directory', 'ca_bundle',
                   'pebble_management', 'query_log_paths'):
             setattr(sb, k, j[k])
+        sb.rate_limit_log_paths = j.get('rate_limit_log_paths', {})
         with open(sb.ca_bundle, encoding='ascii') as f:
             sb.ca_pem = f.read()
         sb.pids = {k: int(v) for k, v in j['pids'].items()}

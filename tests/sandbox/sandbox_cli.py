@@ -27,7 +27,7 @@ def _cli_start(args):
     from sandbox import Sandbox  # dnspython is slow to import: only `start` needs it
     os.makedirs(args.dir, exist_ok=True)
     sb = Sandbox(args.dir, secondary_delay=args.secondary_delay, ca_asks=args.ca_asks,
-                 querylog=not args.no_querylog)
+                 querylog=not args.no_querylog, rate_limit=args.rate_limit)
 
     def on_signal(signum, _frame):
         raise KeyboardInterrupt('signal %d' % signum)
@@ -90,6 +90,8 @@ def main(argv=None):
     p.add_argument('--secondary-delay', type=float, default=0.0)
     p.add_argument('--ca-asks', choices=('primary', 'secondary'), default='primary')
     p.add_argument('--no-querylog', action='store_true')
+    p.add_argument('--rate-limit', type=int, default=None, metavar='N',
+                   help="BIND rate-limit { responses-per-second N; } on both servers (default off)")
     for name, helptext in (('stop', 'stop the recorded PIDs, remove the addresses'),
                            ('status', 'print state; exit 0 if every process runs')):
         p = sub.add_parser(name, help=helptext)

@@ -62,6 +62,16 @@ def zone_file(zone, primary_ip, secondary_ip, serial):
     ])
 
 
+def rate_limit_clause(rate_limit):
+    """BIND's response rate limiting (RRL) as authoritative servers run it, or '' when off.
+    rate_limit: responses per second for identical answers to one client /24 (NXDOMAIN and
+    NODATA answers of a zone count as one answer); slip 2 (BIND's default): every second limited
+    answer is an empty truncated one, the others are dropped."""
+    if not rate_limit:
+        return ''
+    return 'rate-limit { responses-per-second %d; slip 2; }' % int(rate_limit)
+
+
 def _options(d, listen, listen_v6, querylog, extra):
     lines = [
         'options {',
@@ -101,8 +111,12 @@ def _logging(d):
         '\tchannel general { file "%s/named.log"; severity info; print-time yes;' % d,
         '\t\tprint-category yes; print-severity yes; };',
         '\tchannel queries { file "%s/query.log"; print-time yes; };' % d,
+        # RRL: the start of each limited stream ("limit NXDOMAIN responses to ...") and, at
+        # debug level, each dropped or slipped answer; empty while nothing is limited
+        '\tchannel rate_limit { file "%s/rate-limit.log"; severity info; print-time yes; };' % d,
         '\tcategory default { general; };',
         '\tcategory queries { queries; };',
+        '\tcategory rate-limit { rate_limit; };',
         '\tcategory lame-servers { null; };',
         '};',
         '',
@@ -110,7 +124,7 @@ def _logging(d):
 
 
 def primary_conf(d, *, ip, ipv6, port, secondary_ip, relay_port, zones, keys, querylog,
-                 acme_labels=ACME_SUBDOMAIN_LABELS):
+                 acme_labels=ACME_SUBDOMAIN_LABELS, rate_limit=None):
     """keys: {'full': (name, alg, secret), 'acme': (name, alg, secret)}"""
     extra = [
         'notify explicit',
@@ -119,6 +133,8 @@ def primary_conf(d, *, ip, ipv6, port, secondary_ip, relay_port, zones, keys, qu
         'also-notify { %s port %d; }' % (ip, relay_port),
         'allow-transfer { %s; 127.0.0.1; ::1; }' % secondary_ip,
     ]
+    if rate_limit:
+        extra.append(rate_limit_clause(rate_limit))
     out = [_options(d, 'listen-on port %d { %s; }' % (port, ip),
                     'listen-on-v6 port %d { %s; }' % (port, ipv6), querylog, extra),
            'controls { };\n', _logging(d)]
@@ -132,7 +148,7 @@ def primary_conf(d, *, ip, ipv6, port, secondary_ip, relay_port, zones, keys, qu
     return '\n'.join(out)
 
 
-def secondary_conf(d, *, ip, port, primary_ip, zones, querylog):
+def secondary_conf(d, *, ip, port, primary_ip, zones, querylog, rate_limit=None):
     extra = [
         'notify no',
         'transfer-source %s' % ip,
@@ -144,6 +160,8 @@ def secondary_conf(d, *, ip, port, primary_ip, zones, querylog):
         'min-retry-time 1',
         'max-retry-time 5',
     ]
+    if rate_limit:
+        extra.append(rate_limit_clause(rate_limit))
     out = [_options(d, 'listen-on port %d { %s; }' % (port, ip), 'listen-on-v6 { none; }',
                     querylog, extra), 'controls { };\n', _logging(d)]
     for zone in zones:

@@ -8,6 +8,16 @@
 // long wait settles at one query per max_interval per pair. A pair is never re-queried once its
 // server served the values, and only one query per pair is in flight at a time.
 //
+// Budget: on top of the schedule, each server address has a query budget (budget.hpp: token
+// bucket of queries_per_second with a burst, answers that finish a pair refunded, halved on
+// UDP timeouts). Probes the schedule says are due but the budget holds back go round robin:
+// the name asked least recently at that server first. When a server starts serving one name
+// of a zone, every other name of that zone still pending there is asked at once, all together
+// (a zone changes on the server in one transfer, so they are most likely there too) instead of
+// on its turn; one that is not there yet costs its token afterwards, and while those costs
+// exceed the bucket no new sweep starts at that server. With one or two names
+// the default budget never holds a probe back: small runs behave exactly as without it.
+//
 // Authoritative probes (RD=0) count only answers with the AA flag; a reply without it (a lame
 // server) is an error state. Recursive probes (policy require_recursive) use RD=1, accept any
 // NOERROR answer, and start only once every authoritative server is done, so an early NXDOMAIN
@@ -67,6 +77,23 @@ struct CheckOptions {
   std::chrono::milliseconds heartbeat{std::chrono::seconds(10)};
   // Polled at least every 100 ms; returning true stops the check with InterruptedError.
   std::function<bool()> cancelled;
+  // Per server address ([propagation] queries_per_second): queries per second and how many may
+  // be saved up. 0 = no budget (only the schedule). The burst default lets one or two names
+  // follow the schedule unhindered (the schedule's first 0.8 s ask two names ~70 times).
+  double queries_per_second = 50;
+  double burst = 40;
+};
+
+// What the wait cost one server address (one entry per address, in first-use order).
+struct ServerLoad {
+  std::string server{};        // address, "127.0.0.1:53"
+  unsigned queries = 0;        // exchanges started
+  unsigned finished = 0;       // answers that finished a (server, name) pair (token refunded)
+  unsigned held = 0;           // times a due probe waited for the budget
+  unsigned udp_timeouts = 0;   // UDP legs that got no answer (then TCP)
+  unsigned truncated = 0;      // truncated UDP replies (then TCP); RRL "slips" are these
+  unsigned backoffs = 0;       // times the rate was halved after a UDP timeout
+  double rate = 0;             // queries/s allowed at the end (0: no budget)
 };
 
 struct CheckResult {
@@ -75,6 +102,7 @@ struct CheckResult {
   std::vector<Probe> probes;
   std::chrono::milliseconds elapsed{0};   // until success or timeout (extra_wait excluded)
   std::size_t packets_sent = 0;           // DNS messages sent by the wait (discovery excluded)
+  std::vector<ServerLoad> load;           // per server address
 };
 
 // One progress line for a probe: "ns2.example.test (127.0.0.2:53): _acme-challenge.example.test

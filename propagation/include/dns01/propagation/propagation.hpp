@@ -6,6 +6,7 @@
 //   auto target = checker.resolve("_acme-challenge.example.com");  // CNAMEs followed
 //   provider.add(target.zone, target.effective_name, value);       // write where it matters
 //   checker.wait({{target.effective_name, value}, ...}, progress); // one wait for the order
+//   checker.wait(records, {.timeout = left, .cancelled = gone, .progress = show});  // per call
 //
 // Policies (PropagationSettings, [propagation] in dns01.toml):
 //  - default: every address of every NS of the zone, found by discovery, must serve the values;
@@ -16,12 +17,16 @@
 // Discovery questions go to `resolvers`; without them to the explicit `nameservers`; without
 // either to the nameservers of /etc/resolv.conf.
 //
+// Cancellation: options().cancelled is dns01::stop_requested() from the start, so a wait ends
+// with InterruptedError on SIGINT/SIGTERM wherever a StopOnSignals is alive; callers do not set it.
+//
 // Threading: a Checker is used by one thread at a time. Its discovery cache lives as long as it.
 // Errors: PropagationError (timeout, CNAME loop, zone not found, no NS), ConfigError (a server
 // that is not an IP address), InterruptedError (cancelled).
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -31,6 +36,17 @@
 #include "dns01/propagation/transport.hpp"
 
 namespace dns01::propagation {
+
+// What one check()/wait() call needs beyond the Checker's shared options(), which a call
+// never changes (several flows can share one Checker one after another).
+struct CallOptions {
+  // Instead of options().timeout for this call (e.g. what is left of an outer deadline).
+  std::optional<std::chrono::milliseconds> timeout{};
+  // Checked besides options().cancelled (stop_requested()), at least every 100 ms; true ends
+  // the call with InterruptedError.
+  std::function<bool()> cancelled{};
+  ProgressFn progress{};
+};
 
 class Checker {
  public:
@@ -44,8 +60,12 @@ class Checker {
   CheckResult check(const std::vector<Expectation>& records, const ProgressFn& progress = {});
   // Like check(), but throws failure_error() on timeout.
   CheckResult wait(const std::vector<Expectation>& records, const ProgressFn& progress = {});
+  // The same with per-call timeout, cancellation and progress (CallOptions).
+  CheckResult check(const std::vector<Expectation>& records, const CallOptions& call);
+  CheckResult wait(const std::vector<Expectation>& records, const CallOptions& call);
 
-  // Schedule, timeout and policies; initialised from the settings, adjustable before check().
+  // Schedule, timeout, budget and policies; initialised from the settings, adjustable before
+  // check(). Prefer CallOptions to changing them for one call.
   CheckOptions& options() { return options_; }
   const std::vector<ServerAddress>& bootstrap() const { return bootstrap_; }
 

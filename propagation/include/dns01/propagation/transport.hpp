@@ -59,6 +59,10 @@ struct QueryResult {
   std::string error;           // "udp: timeout after 800 ms; tcp: connection refused"
   unsigned ignored = 0;        // datagrams ignored (malformed, wrong ID or question)
   std::string last_ignored;    // why the last one was ignored
+  // Why UDP gave way to TCP, if it did. A rate-limiting server (BIND's RRL, ...) drops replies
+  // (a UDP timeout) or "slips" an empty truncated one; the Checker slows down on timeouts.
+  bool udp_timed_out = false;
+  bool truncated = false;
 };
 
 class Transport {
