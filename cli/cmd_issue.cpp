@@ -22,7 +22,7 @@ struct IssueArgs {
   std::optional<std::string> cert_name, key_type, server, ca_bundle, email, eab_kid, eab_hmac_key,
       eab_hmac_key_file, profile, preferred_chain, lock_wait;
   bool agree_tos = false, reuse_key = false, dry_run = false, expand = false, shrink = false,
-       force_renewal = false;
+       force_renewal = false, preflight = false;
   std::vector<std::string> deploy_hooks;
   PropagationArgs propagation;
 };
@@ -71,9 +71,12 @@ int run_issue(const IssueArgs& args, Context& ctx) {
   const Config config = with_propagation(ctx.config(), args.propagation, "issue");
   // SIGINT/SIGTERM become a cancellation: records are removed before the exit (130).
   StopOnSignals stop;
-  const flow::IssueResult result = flow::issue(config, options);
+  flow::EngineOptions engine;
+  engine.concurrency = 1;
+  engine.preflight = args.preflight;
+  const flow::IssueResult result = flow::issue(config, options, engine);
   auto& log = Logger::global();
-  if (result.status == "not_due") {
+  if (result.status == flow::IssueStatus::not_due) {
     // Logged by issue(); the paths still go to stdout below, as for a new certificate.
   } else if (result.dry_run) {
     log.info("issue", "dry run succeeded in {} ms: nothing was stored", result.timings.total);
@@ -142,6 +145,9 @@ void register_issue(CLI::App& app, Context& ctx) {
                   "Shell command run after the certificate is stored, with RENEWED_LINEAGE and "
                   "RENEWED_DOMAINS set (repeatable; saved for renew)")
       ->allow_extra_args(false);
+  cmd->add_flag("--preflight", a->preflight,
+                "Before ordering, prove the provider instance can write (a canary TXT value added, "
+                "seen at the update source, removed) and every authoritative nameserver answers");
   cmd->add_option("--lock-wait", a->lock_wait,
                   "Wait this long for another dns01 run holding the same lineage (default 0s: fail at once)");
   add_propagation_options(cmd, a->propagation);

@@ -17,19 +17,21 @@ namespace dns01::cli {
 namespace {
 
 std::string line_for(const flow::LineageOutcome& o) {
-  if (o.status == "renewed") return fmt::format("{}: renewed ({})", o.cert_name, o.reason);
-  if (o.status == "dry_run") return fmt::format("{}: dry run OK ({})", o.cert_name, o.reason);
-  if (o.status == "not_due") return fmt::format("{}: not due ({})", o.cert_name, o.reason);
+  if (o.status == flow::RenewStatus::renewed) return fmt::format("{}: renewed ({})", o.cert_name, o.reason);
+  if (o.status == flow::RenewStatus::dry_run) return fmt::format("{}: dry run OK ({})", o.cert_name, o.reason);
+  if (o.status == flow::RenewStatus::not_due) return fmt::format("{}: not due ({})", o.cert_name, o.reason);
   const std::string message = o.error.is_object() ? o.error.value("message", "") : std::string();
   return fmt::format("{}: failed: {}", o.cert_name, message);
 }
 
 struct RenewArgs {
   flow::RenewOptions options;
+  bool no_preflight = false;
   PropagationArgs propagation;
 };
 
-int run_renew(const RenewArgs& args, Context& ctx) {
+int run_renew(RenewArgs& args, Context& ctx) {
+  args.options.preflight = !args.no_preflight;
   const flow::RenewOptions& options = args.options;
   if (options.days && *options.days < 0)
     throw UsageError("renew", "read --days", fmt::format("{} is negative", *options.days),
@@ -46,12 +48,12 @@ int run_renew(const RenewArgs& args, Context& ctx) {
   } else {
     // -q (cron): print only what changed or failed, so a run that did nothing mails nothing.
     for (const auto& o : summary.certificates)
-      if (!ctx.global.quiet || o.status == "renewed" || o.status == "failed")
+      if (!ctx.global.quiet || o.status == flow::RenewStatus::renewed || o.status == flow::RenewStatus::failed)
         std::puts(Redactor::global().apply(line_for(o)).c_str());
   }
   std::fflush(stdout);
   for (const auto& o : summary.certificates)
-    if (o.status == "failed" && o.error.is_object() && !o.error.value("hint", "").empty())
+    if (o.status == flow::RenewStatus::failed && o.error.is_object() && !o.error.value("hint", "").empty())
       std::fputs(Redactor::global().apply(fmt::format("dns01: hint: {}: {}\n", o.cert_name,
                                                       o.error.value("hint", ""))).c_str(), stderr);
   return summary.exit_code();
@@ -87,6 +89,12 @@ void register_renew(CLI::App& app, Context& ctx) {
                   "Shell command once after all renewals were attempted (RENEWED_DOMAINS, "
                   "FAILED_DOMAINS); repeatable")
       ->allow_extra_args(false);
+  cmd->add_flag("--no-preflight", args->no_preflight,
+                "Skip the pre-flight (a canary record per provider instance, every nameserver "
+                "reachable) that runs before the orders when more than one certificate is due");
+  cmd->add_option("--concurrency", options->concurrency,
+                  "Orders, validations and finalizations in flight when several are due (default 8)")
+      ->check(CLI::Range(1, 64));
   add_propagation_options(cmd, args->propagation);
   cmd->callback([args, &ctx] { ctx.run = [args, &ctx] { return run_renew(*args, ctx); }; });
 }

@@ -13,7 +13,9 @@
 #include <thread>
 
 #include "dns01/acme/ari.hpp"
+#include "dns01/acme/ca_client.hpp"
 #include "dns01/acme/client.hpp"
+#include "dns01/flow/engine.hpp"
 #include "dns01/flow/hooks.hpp"
 #include "dns01/http.hpp"
 #include "dns01/json.hpp"
@@ -29,14 +31,6 @@ using Clock = std::chrono::system_clock;
 using std::chrono::duration_cast;
 
 std::string join(const std::vector<std::string>& v) { return fmt::format("{}", fmt::join(v, " ")); }
-
-// The URL of a directory → its shortcut name when there is one, so issue() can map a dry run
-// to the staging twin exactly as it does for `dns01 issue --server letsencrypt --dry-run`.
-std::string server_for_issue(const std::string& url) {
-  for (const auto& s : acme::ca_shortcuts())
-    if (url == s.url) return s.name;
-  return url;
-}
 
 // Default RenewServices::renewal_info: one HTTP client and one directory fetch per CA for the
 // whole run, however many lineages it has.
@@ -62,24 +56,10 @@ class RenewalInfoFetcher {
 
  private:
   struct Ca {
-    Ca(const std::string& url, const std::string& ca_bundle)
-        : http(options(ca_bundle)),
-          // renewalInfo is an unauthenticated GET: the key is never used, but the client needs one.
-          client(http, acme::PrivateKey::generate(acme::KeyType::ec256), client_options(url)) {}
-    static HttpOptions options(const std::string& ca_bundle) {
-      HttpOptions o;
-      o.ca_bundle = ca_bundle;
-      o.ca_bundle_only = !ca_bundle.empty();  // the same trust as issue()
-      o.component = "acme";
-      return o;
-    }
-    static acme::AcmeClientOptions client_options(const std::string& url) {
-      acme::AcmeClientOptions o;
-      o.directory_url = url;
-      return o;
-    }
-    HttpClient http;
-    acme::AcmeClient client;
+    // renewalInfo is an unauthenticated GET: no account key (ca_client.hpp).
+    Ca(const std::string& url, const std::string& ca_bundle) : ca(acme::ca_client(url, ca_bundle)), client(ca->acme()) {}
+    std::unique_ptr<acme::CaClient> ca;
+    acme::AcmeClient& client;
     std::exception_ptr unreachable;
   };
   std::map<std::string, std::unique_ptr<Ca>> cas_;
@@ -129,10 +109,22 @@ class Renewer {
       names = store_.lineages();
     }
     if (names.empty()) Logger::global().info("renew", "no certificates to renew in {}", store_.dir().string());
+    // 1. Decide every lineage (ARI per CA); 2. renew the due ones in one engine run.
     for (const auto& name : names) {
       if (stop_requested()) break;
-      summary_.certificates.push_back(one(name));
+      summary_.certificates.push_back(decide_one(name));
       if (summary_.certificates.back().error_category == ErrorCategory::interrupted) break;
+    }
+    if (!due_.empty()) {
+      attempted_ = true;
+      run_hooks(options_.pre_hooks, "pre", {});
+      if (services_.issue) issue_one_by_one();
+      else issue_together();
+    }
+    for (const auto& out : summary_.certificates) {
+      auto& list = out.status == RenewStatus::failed ? summary_.failed_domains
+                                                         : summary_.renewed_domains;
+      if (out.status != RenewStatus::not_due) list.insert(list.end(), out.domains.begin(), out.domains.end());
     }
     if (attempted_) run_hooks(options_.post_hooks, "post",
                               {{"RENEWED_DOMAINS", join(summary_.renewed_domains)},
@@ -191,15 +183,14 @@ class Renewer {
     return d;
   }
 
-  void fail(LineageOutcome& out, const Error& e) {
-    out.status = "failed";
+  static void fail(LineageOutcome& out, const Error& e) {
+    out.status = RenewStatus::failed;
     out.error_category = e.category();
     out.error = json::error_json(e);
     Logger::global().error("renew", "{}: {}", out.cert_name, Redactor::global().apply(e.what()));
-    summary_.failed_domains.insert(summary_.failed_domains.end(), out.domains.begin(), out.domains.end());
   }
 
-  LineageOutcome one(const std::string& name) {
+  LineageOutcome decide_one(const std::string& name) {
     LineageOutcome out;
     out.cert_name = name;
     auto& log = Logger::global();
@@ -234,16 +225,12 @@ class Renewer {
       out.ari = decision.ari;
       out.renewal_time = decision.renewal_time;
       if (!decision.due) {
-        out.status = "not_due";
+        out.status = RenewStatus::not_due;
         log.info("renew", "{}: not due ({})", name, decision.reason);
         return out;
       }
 
       log.info("renew", "{}: renewing ({})", name, decision.reason);
-      if (!attempted_) {
-        attempted_ = true;
-        run_hooks(options_.pre_hooks, "pre", {});
-      }
       random_sleep_once();
       IssueOptions io = issue_options_for(config_, renewal);
       io.dry_run = options_.dry_run;
@@ -253,19 +240,8 @@ class Renewer {
       io.deploy_hooks = merged_hooks(renewal.deploy_hooks, options_.deploy_hooks);
       // A dry run must not mark the live certificate as replaced at the CA.
       if (!options_.dry_run && ari) io.replaces = cert.ari_cert_id;
-      IssueResult result;
-      try {
-        result = services_.issue(config_, io);
-      } catch (const AcmeError& e) {
-        if (io.replaces.empty() || !replaces_rejected(e)) throw;
-        log.warn("renew", "{}: the CA refused 'replaces' ({}); ordering without it", name,
-                 Redactor::global().apply(e.what()));
-        io.replaces.clear();
-        result = services_.issue(config_, io);
-      }
-      out.status = options_.dry_run ? "dry_run" : "renewed";
-      out.result = result.to_json();
-      summary_.renewed_domains.insert(summary_.renewed_domains.end(), out.domains.begin(), out.domains.end());
+      out.status = options_.dry_run ? RenewStatus::dry_run : RenewStatus::renewed;
+      due_.push_back({summary_.certificates.size(), std::move(io)});
     } catch (const Error& e) {
       fail(out, e);
     } catch (const std::exception& e) {
@@ -275,6 +251,60 @@ class Renewer {
     return out;
   }
 
+  // Test seam (RenewServices::issue): one lineage after the other, `replaces` retried without.
+  void issue_one_by_one() {
+    auto& log = Logger::global();
+    for (auto& [index, io] : due_) {
+      LineageOutcome& out = summary_.certificates[index];
+      try {
+        IssueResult result;
+        try {
+          result = services_.issue(config_, io);
+        } catch (const AcmeError& e) {
+          if (io.replaces.empty() || !replaces_rejected(e)) throw;
+          log.warn("renew", "{}: the CA refused 'replaces' ({}); ordering without it", out.cert_name,
+                   Redactor::global().apply(e.what()));
+          io.replaces.clear();
+          result = services_.issue(config_, io);
+        }
+        out.result = result.to_json();
+      } catch (const Error& e) {
+        fail(out, e);
+      } catch (const std::exception& e) {
+        fail(out, Error(ErrorCategory::internal, "renew", fmt::format("renew {}", out.cert_name), e.what(),
+                        "please report this with the -vv output"));
+      }
+      if (out.error_category == ErrorCategory::interrupted) {
+        summary_.certificates.resize(index + 1);  // the rest is skipped, as documented
+        break;
+      }
+    }
+  }
+
+  // Every due lineage in one engine run (engine.hpp): one account per CA, orders concurrent,
+  // one propagation wait; pre-flight when more than one lineage is renewed.
+  void issue_together() {
+    std::vector<IssueOptions> requests;
+    for (const auto& d : due_) requests.push_back(d.second);
+    EngineOptions engine;
+    engine.concurrency = options_.concurrency;
+    engine.preflight = options_.preflight && requests.size() > 1;
+    engine.announce = false;
+    EngineRun run = run_engine(config_, requests, engine, services_.engine);
+    summary_.preflight = run.preflight;
+    for (std::size_t i = 0; i < due_.size(); ++i) {
+      LineageOutcome& out = summary_.certificates[due_[i].first];
+      LineageRun& lineage = run.lineages[i];
+      if (lineage.result) {
+        out.result = lineage.result->to_json();
+        continue;
+      }
+      out.status = RenewStatus::failed;
+      out.error_category = lineage.error_category;
+      out.error = lineage.error_json;
+    }
+  }
+
   const Config& config_;
   const RenewOptions& options_;
   RenewServices services_;
@@ -282,94 +312,12 @@ class Renewer {
   RenewSummary summary_;
   bool attempted_ = false;
   bool slept_ = false;
+  std::vector<std::pair<std::size_t, IssueOptions>> due_;  // index in summary_.certificates
 };
 
 }  // namespace
 
-RenewalConfig renewal_config_for(const Config& config, const IssueOptions& o, const IssueResult& result,
-                                 const std::string& key_type) {
-  RenewalConfig r;
-  r.cert_name = result.cert_name;
-  r.domains = result.domains;
-  r.server = result.directory_url;
-  r.ca_bundle = o.ca_bundle;
-  r.key_type = key_type;
-  r.reuse_key = o.reuse_key;
-  r.email = o.email;
-  r.profile = o.profile;
-  r.preferred_chain = o.preferred_chain;
-  r.eab_kid = o.eab_kid;  // never the MAC key: it stays in dns01.toml
-  r.deploy_hooks = o.deploy_hooks;
-  r.config = config.source.string();
-  return r;
-}
-
-IssueOptions issue_options_for(const Config& config, const RenewalConfig& r) {
-  IssueOptions o;
-  o.domains = r.domains;
-  o.cert_name = r.cert_name;
-  o.server = server_for_issue(r.server);
-  o.ca_bundle = r.ca_bundle;
-  o.key_type = r.key_type;
-  o.reuse_key = r.reuse_key;
-  o.email = r.email;
-  o.profile = r.profile;
-  o.preferred_chain = r.preferred_chain;
-  o.eab_kid = r.eab_kid;
-  // The MAC key lives only in dns01.toml: usable when it belongs to the same key id.
-  if (!r.eab_kid.empty() && r.eab_kid == config.acme.eab_kid) o.eab_hmac_key = config.acme.eab_hmac_key;
-  o.deploy_hooks = r.deploy_hooks;
-  o.agree_tos = true;  // the account was created (terms agreed) at first issuance
-  return o;
-}
-
-bool RenewSummary::ok() const {
-  return std::none_of(certificates.begin(), certificates.end(),
-                      [](const LineageOutcome& o) { return o.status == "failed"; });
-}
-
-int RenewSummary::exit_code() const {
-  for (const auto& o : certificates)
-    if (o.status == "failed") return dns01::exit_code(o.error_category.value_or(ErrorCategory::internal));
-  return 0;
-}
-
-nlohmann::json RenewSummary::to_json() const {
-  auto time_or_null = [](const std::optional<Clock::time_point>& t) {
-    return t ? nlohmann::json(acme::format_rfc3339(*t)) : nlohmann::json();
-  };
-  nlohmann::json list = nlohmann::json::array();
-  const auto now = Clock::now();
-  for (const auto& o : certificates) {
-    nlohmann::json j = {{"cert_name", o.cert_name},
-                        {"status", o.status},
-                        {"reason", o.reason},
-                        {"domains", o.domains},
-                        {"not_after", o.certificate ? time_or_null(o.certificate->not_after) : nlohmann::json()},
-                        {"days_left", o.certificate ? nlohmann::json(days_left(*o.certificate, now)) : nlohmann::json()},
-                        {"ari", o.ari},
-                        {"renewal_time", time_or_null(o.renewal_time)},
-                        {"result", o.result ? *o.result : nlohmann::json()},
-                        {"error", o.error}};
-    list.push_back(std::move(j));
-  }
-  nlohmann::json j = {{"ok", ok()},
-                      {"dry_run", dry_run},
-                      {"force", force},
-                      {"certificates", std::move(list)},
-                      {"renewed_domains", renewed_domains},
-                      {"failed_domains", failed_domains},
-                      {"hook_errors", hook_errors}};
-  for (const auto& o : certificates)
-    if (o.status == "failed") {
-      j["error"] = o.error;
-      break;
-    }
-  return j;
-}
-
 RenewSummary renew(const Config& config, const RenewOptions& options, RenewServices services) {
-  if (!services.issue) services.issue = [](const Config& c, const IssueOptions& o) { return issue(c, o); };
   if (!services.renewal_info) {
     auto fetcher = std::make_shared<RenewalInfoFetcher>();
     services.renewal_info = [fetcher](const RenewalConfig& r, const CertInfo& c) { return (*fetcher)(r, c); };

@@ -21,7 +21,7 @@ namespace fs = std::filesystem;
 const std::vector<std::string>& known_keys() {
   static const std::vector<std::string> keys = {
       "version", "domains", "server", "ca_bundle", "key_type", "reuse_key", "email",
-      "profile", "preferred_chain", "eab_kid", "deploy_hooks", "config",
+      "profile", "preferred_chain", "eab_kid", "deploy_hooks", "config", "provider",
       "ari_window_start", "ari_window_end", "ari_renewal_time"};
   return keys;
 }
@@ -107,6 +107,14 @@ struct Reader {
   }
 };
 
+// The URL of a directory → its shortcut name when there is one, so issue() can map a dry run
+// to the staging twin exactly as it does for `dns01 issue --server letsencrypt --dry-run`.
+std::string server_for_issue(const std::string& url) {
+  for (const auto& s : acme::ca_shortcuts())
+    if (url == s.url) return s.name;
+  return url;
+}
+
 }  // namespace
 
 void save_renewal(const CertStore& store, const RenewalConfig& r) {
@@ -125,6 +133,9 @@ void save_renewal(const CertStore& store, const RenewalConfig& r) {
                       quote(r.eab_kid));
   text += fmt::format("deploy_hooks = {}\n", quote_list(r.deploy_hooks));
   text += fmt::format("config = {}  # the config used at issuance (informational)\n", quote(r.config));
+  if (!r.provider.empty())
+    text += fmt::format("provider = {}  # the [providers.<name>] instance serving every name\n",
+                        quote(r.provider));
   if (r.ari_window_start && r.ari_window_end && r.ari_renewal_time) {
     text += "# the CA's suggested renewal window and the time chosen in it (dns01 renew)\n";
     text += fmt::format("ari_window_start = {}\n", quote(acme::format_rfc3339(*r.ari_window_start)));
@@ -188,6 +199,7 @@ RenewalConfig load_renewal(const CertStore& store, const std::string& cert_name)
   reader.string(root, "eab_kid", r.eab_kid);
   reader.list(root, "deploy_hooks", r.deploy_hooks);
   reader.string(root, "config", r.config);
+  reader.string(root, "provider", r.provider);
   reader.time(root, "ari_window_start", r.ari_window_start);
   reader.time(root, "ari_window_end", r.ari_window_end);
   reader.time(root, "ari_renewal_time", r.ari_renewal_time);
@@ -202,6 +214,45 @@ RenewalConfig load_renewal(const CertStore& store, const std::string& cert_name)
   if (!reader.issues.empty())
     throw ConfigError(std::move(reader.issues), "fix the renewal file or issue the certificate again");
   return r;
+}
+
+RenewalConfig renewal_config_for(const Config& config, const IssueOptions& o, const IssueResult& result,
+                                 const std::string& key_type) {
+  RenewalConfig r;
+  r.cert_name = result.cert_name;
+  r.domains = result.domains;
+  r.server = result.directory_url;
+  r.ca_bundle = o.ca_bundle;
+  r.key_type = key_type;
+  r.reuse_key = o.reuse_key;
+  r.email = o.email;
+  r.profile = o.profile;
+  r.preferred_chain = o.preferred_chain;
+  r.eab_kid = o.eab_kid;  // never the MAC key: it stays in dns01.toml
+  r.deploy_hooks = o.deploy_hooks;
+  r.provider = o.provider;
+  r.config = config.source.string();
+  return r;
+}
+
+IssueOptions issue_options_for(const Config& config, const RenewalConfig& r) {
+  IssueOptions o;
+  o.domains = r.domains;
+  o.cert_name = r.cert_name;
+  o.server = server_for_issue(r.server);
+  o.ca_bundle = r.ca_bundle;
+  o.key_type = r.key_type;
+  o.reuse_key = r.reuse_key;
+  o.email = r.email;
+  o.profile = r.profile;
+  o.preferred_chain = r.preferred_chain;
+  o.eab_kid = r.eab_kid;
+  // The MAC key lives only in dns01.toml: usable when it belongs to the same key id.
+  if (!r.eab_kid.empty() && r.eab_kid == config.acme.eab_kid) o.eab_hmac_key = config.acme.eab_hmac_key;
+  o.deploy_hooks = r.deploy_hooks;
+  o.provider = r.provider;
+  o.agree_tos = true;  // the account was created (terms agreed) at first issuance
+  return o;
 }
 
 }  // namespace dns01::flow

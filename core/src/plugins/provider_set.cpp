@@ -102,6 +102,29 @@ ProviderInstance::ProviderInstance(ProviderInstanceConfig config, ProviderMetada
   hints_ = provider_->hints();
 }
 
+ProviderInstance::ProviderInstance(
+    ProviderInstanceConfig config,
+    const std::function<std::unique_ptr<provider::Provider>(provider::Host&)>& create,
+    const HostOptions& options)
+    : config_(std::move(config)),
+      component_(component_of(config_)),
+      host_(std::make_unique<HostServices>(component_, options_for(config_, options))) {
+  metadata_.code = config_.type;
+  metadata_.name = config_.type;
+  try {
+    provider_ = create ? create(*host_) : nullptr;
+  } catch (const std::exception& e) {
+    throw ProviderError(component_, "create the in-process provider", e.what());
+  }
+  if (!provider_) throw ProviderError(component_, "create the in-process provider", "no provider was created");
+  hints_ = provider_->hints();
+}
+
+const ModuleFile& ProviderInstance::module_file() const noexcept {
+  static const ModuleFile none;
+  return module_ ? module_->file() : none;
+}
+
 ProviderInstance::~ProviderInstance() {
   provider_.reset();  // explicit: the provider goes before the host services and the module
 }
@@ -205,6 +228,22 @@ ProviderSet ProviderSet::load(const std::vector<ProviderInstanceConfig>& instanc
     created.push_back(std::make_unique<ProviderInstance>(instance, meta, module, options.host));
   }
   return ProviderSet(std::move(created), std::move(router));
+}
+
+ProviderSet ProviderSet::from_providers(std::vector<InProcessProvider> providers,
+                                        const HostOptions& host) {
+  std::vector<ProviderInstanceConfig> configs;
+  for (const auto& p : providers) configs.push_back(p.config);
+  ZoneRouter router(configs);
+  std::vector<std::unique_ptr<ProviderInstance>> created;
+  for (auto& p : providers) created.push_back(std::make_unique<ProviderInstance>(p.config, p.create, host));
+  return ProviderSet(std::move(created), std::move(router));
+}
+
+ProviderInstance* ProviderSet::find(std::string_view name) noexcept {
+  for (auto& instance : instances_)
+    if (instance->config().name == name) return instance.get();
+  return nullptr;
 }
 
 std::pair<ProviderInstance*, std::string> ProviderSet::route(std::string_view name) {

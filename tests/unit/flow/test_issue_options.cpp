@@ -2,7 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include "dns01/flow/accounts.hpp"
-#include "dns01/flow/issue.hpp"
+#include "dns01/flow/issue_options.hpp"
 
 using namespace dns01;
 using namespace dns01::flow;

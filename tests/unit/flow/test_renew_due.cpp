@@ -157,11 +157,11 @@ TEST_CASE("renew renews what is due, skips the rest, runs pre/post hooks once", 
   const RenewSummary s = renew(config, options, fake.services());
   REQUIRE(s.certificates.size() == 3);
   CHECK(s.certificates[0].cert_name == "due.test");
-  CHECK(s.certificates[0].status == "renewed");
+  CHECK(s.certificates[0].status == RenewStatus::renewed);
   CHECK(s.certificates[0].reason == "19 of 90 days left");
-  CHECK(s.certificates[1].status == "not_due");
+  CHECK(s.certificates[1].status == RenewStatus::not_due);
   CHECK(s.certificates[1].reason == "88 of 90 days left");
-  CHECK(s.certificates[2].status == "failed");
+  CHECK(s.certificates[2].status == RenewStatus::failed);
   CHECK(s.certificates[2].error_category == ErrorCategory::propagation);
   CHECK(s.exit_code() == 7);
   CHECK_FALSE(s.ok());
@@ -220,7 +220,7 @@ TEST_CASE("ARI makes a fresh certificate due and sends replaces; dry runs never 
   fake.ari = true;
   RenewSummary s = renew(config, RenewOptions{}, fake.services());
   REQUIRE(fake.issued.size() == 1);
-  CHECK(s.certificates[0].status == "renewed");
+  CHECK(s.certificates[0].status == RenewStatus::renewed);
   CHECK(s.certificates[0].ari);
   CHECK(s.certificates[0].reason.rfind("ARI window opened", 0) == 0);
   CHECK(!fake.issued[0].replaces.empty());
@@ -231,7 +231,7 @@ TEST_CASE("ARI makes a fresh certificate due and sends replaces; dry runs never 
   REQUIRE(fake.issued.size() == 2);
   CHECK(fake.issued[1].dry_run);
   CHECK(fake.issued[1].replaces.empty());
-  CHECK(s.certificates[0].status == "dry_run");
+  CHECK(s.certificates[0].status == RenewStatus::dry_run);
 }
 
 TEST_CASE("renew --cert-name picks one lineage; --force renews it; unknown names fail", "[flow]") {
@@ -247,7 +247,7 @@ TEST_CASE("renew --cert-name picks one lineage; --force renews it; unknown names
   options.force = true;
   const RenewSummary s = renew(config, options, fake.services());
   REQUIRE(s.certificates.size() == 1);
-  CHECK(s.certificates[0].status == "renewed");
+  CHECK(s.certificates[0].status == RenewStatus::renewed);
   CHECK(s.certificates[0].reason == "forced");
   REQUIRE(fake.issued.size() == 1);
   CHECK(fake.issued[0].cert_name == "b.test");
@@ -266,9 +266,9 @@ TEST_CASE("a lineage without renewal file fails alone", "[flow]") {
   Fake fake;
   const RenewSummary s = renew(config, RenewOptions{}, fake.services());
   REQUIRE(s.certificates.size() == 2);
-  CHECK(s.certificates[0].status == "failed");
+  CHECK(s.certificates[0].status == RenewStatus::failed);
   CHECK(s.certificates[0].error["hint"].get<std::string>().find("dns01 issue") != std::string::npos);
-  CHECK(s.certificates[1].status == "renewed");
+  CHECK(s.certificates[1].status == RenewStatus::renewed);
   CHECK(s.exit_code() == 8);
 }
 
@@ -291,7 +291,7 @@ TEST_CASE("--random-sleep waits 1..480 s once before contacting the CA, never by
   REQUIRE(sleeps.size() == 1);
   CHECK(sleeps[0] >= std::chrono::seconds(1));
   CHECK(sleeps[0] <= std::chrono::seconds(480));
-  CHECK(s.certificates[1].status == "renewed");
+  CHECK(s.certificates[1].status == RenewStatus::renewed);
 }
 
 TEST_CASE("issue options for a renewal: shortcut names back for dry-run staging, EAB key by id", "[flow]") {

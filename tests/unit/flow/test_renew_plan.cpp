@@ -84,7 +84,7 @@ TEST_CASE("the ARI renewal time is drawn once per window and kept in the renewal
     const RenewSummary again = renew(config, RenewOptions{}, ca.services());
     REQUIRE(again.certificates[0].renewal_time);
     CHECK(acme::format_rfc3339(*again.certificates[0].renewal_time) == acme::format_rfc3339(planned));
-    CHECK(again.certificates[0].status == (ca.now >= planned ? "renewed" : "not_due"));
+    CHECK(again.certificates[0].status == (ca.now >= planned ? RenewStatus::renewed : RenewStatus::not_due));
   }
 
   // The window moved: a new draw inside the new window, saved in place of the old one.
@@ -110,11 +110,11 @@ TEST_CASE("renew --days N renews below N days left, whatever ARI says", "[flow]"
   RenewOptions options;
   options.days = 30;
   RenewSummary s = renew(config, options, ca.services());
-  CHECK(s.certificates[0].status == "not_due");
+  CHECK(s.certificates[0].status == RenewStatus::not_due);
   CHECK(s.certificates[0].reason.find("below 30 days (--days)") != std::string::npos);
   options.days = 45;
   s = renew(config, options, ca.services());
-  CHECK(s.certificates[0].status == "renewed");
+  CHECK(s.certificates[0].status == RenewStatus::renewed);
   CHECK(ca.issued == 1);
 }
 

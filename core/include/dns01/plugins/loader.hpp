@@ -3,7 +3,9 @@
 //
 // SEARCH PATH, in order: every directory of $DNS01_PROVIDER_PATH (colon-separated), the installed
 // module directory (kInstalledProviderDir), then the build tree (kBuildProviderDir, so tests and
-// `meson devenv`-less runs from the build directory work). In each directory a module may sit
+// `meson devenv`-less runs from the build directory work) - the build tree only when the running
+// binary lies inside the build root (kBuildRoot vs /proc/self/exe), never for an installed one:
+// a world-writable build path must not feed modules to root. In each directory a module may sit
 // flat or in a folder named after its code:
 //   <dir>/provider-<code>.so          with metadata <dir>/provider-<code>.toml
 //   <dir>/<code>/provider-<code>.so   with metadata <dir>/<code>/provider.toml
@@ -23,6 +25,7 @@
 // Thread-safety: ProviderSet/ProviderInstance follow the provider contract: one thread at a time
 // per instance; different instances may be used concurrently.
 #include <cstdint>
+#include <functional>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -103,13 +106,19 @@ class ProviderInstance {
  public:
   ProviderInstance(ProviderInstanceConfig config, ProviderMetadata metadata,
                    std::shared_ptr<Module> module, const HostOptions& options);
+  // An in-process provider (ProviderSet::from_providers): `create` is called once with this
+  // instance's host services, as a module's factory would be; a throw or nullptr is a
+  // ProviderError. metadata() is a stub carrying only `code` = config.type, module_file() is empty.
+  ProviderInstance(ProviderInstanceConfig config,
+                   const std::function<std::unique_ptr<provider::Provider>(provider::Host&)>& create,
+                   const HostOptions& options);
   ~ProviderInstance();
   ProviderInstance(const ProviderInstance&) = delete;
   ProviderInstance& operator=(const ProviderInstance&) = delete;
 
   const ProviderInstanceConfig& config() const noexcept { return config_; }
   const ProviderMetadata& metadata() const noexcept { return metadata_; }
-  const ModuleFile& module_file() const noexcept { return module_->file(); }
+  const ModuleFile& module_file() const noexcept;  // empty for an in-process provider
   // "rfc2136" when the table is named like its type, else "rfc2136[internal]".
   const std::string& component() const noexcept { return component_; }
 
@@ -131,7 +140,7 @@ class ProviderInstance {
   provider::Hints hints_;
   // Members are destroyed in reverse order: provider first, then its host services, and the
   // module (which unloads the code) last.
-  std::shared_ptr<Module> module_;
+  std::shared_ptr<Module> module_;  // nullptr for an in-process provider
   std::unique_ptr<HostServices> host_;
   std::unique_ptr<provider::Provider> provider_;
 };
@@ -148,9 +157,21 @@ struct ProviderSetOptions {
 std::vector<ConfigIssue> check_provider_tables(const std::vector<ProviderInstanceConfig>& instances,
                                                const ProviderSetOptions& options = {});
 
+// One provider built in this process (tests, embedders): no module file, no provider.toml
+// validation. `create` receives the instance's provider::Host.
+struct InProcessProvider {
+  ProviderInstanceConfig config;  // name, type, zones (routing) as a [providers.<name>] table
+  std::function<std::unique_ptr<provider::Provider>(provider::Host&)> create;
+};
+
 // Every provider of a configuration, loaded and routed.
 class ProviderSet {
  public:
+  // The in-process seam: instances around providers built by the caller, routed by their
+  // configs' zones exactly like load()ed ones. Throws what the ProviderInstance constructor does.
+  static ProviderSet from_providers(std::vector<InProcessProvider> providers,
+                                    const HostOptions& host = {});
+
   // Finds each used module and its metadata, validates every table (all problems in one
   // ConfigError), opens each module once, creates every instance. Nothing is loaded when
   // `instances` is empty.
@@ -163,6 +184,8 @@ class ProviderSet {
 
   std::size_t size() const noexcept { return instances_.size(); }
   ProviderInstance& at(std::size_t index) { return *instances_.at(index); }
+  // The instance of the [providers.<name>] table `name`, or nullptr.
+  ProviderInstance* find(std::string_view name) noexcept;
 
   // The instance whose zone is the longest suffix of `name`, and that zone. Throws ConfigError
   // ("no provider serves <name>; zones: ...") when none does.

@@ -23,8 +23,10 @@
 // timeout), ProviderError/NetworkError from providers, InterruptedError when
 // stop_requested() became true (signals.hpp). After a failed present(), cleanup() still removes
 // whatever was (possibly) created.
-// Threading: one thread.
+// Threading: one thread (the engine calls it from its run's thread only; cleanup() may run on
+// another thread while that one does not use the publisher, providers or checker).
 #include <chrono>
+#include <exception>
 #include <cstddef>
 #include <filesystem>
 #include <string>
@@ -49,6 +51,10 @@ struct Placement {
 // Shared by the issue flow, its pre-order check and the hook modes.
 Placement place_record(plugins::ProviderSet& providers, propagation::Checker& checker,
                        const std::string& record_name);
+// The same with the instance fixed to the [providers.<name>] table `instance` ("" = routed as
+// above): ConfigError when no such table exists or the effective name is outside its zones.
+Placement place_record(plugins::ProviderSet& providers, propagation::Checker& checker,
+                       const std::string& record_name, const std::string& instance);
 
 // One TXT value to publish.
 struct ChallengeRecord {
@@ -65,6 +71,7 @@ struct PlacedRecord {
   std::string zone;            // the provider zone it was written in
   std::string provider;        // instance name ([providers.<name>])
   std::string component;       // "rfc2136[internal]" for messages
+  plugins::ProviderInstance* instance = nullptr;  // where it was added (cleanup removes it there)
   bool added = false;          // add succeeded (or may have: a failed batch counts as maybe)
   bool removed = false;
 };
@@ -81,6 +88,16 @@ class RecordPublisher {
   // Resolves and routes every record, then journals and adds them. May be called more than
   // once; records accumulate. Returns the placements of this call.
   std::vector<PlacedRecord> present(const std::vector<ChallengeRecord>& records);
+
+  // present() for many certificates at once (the engine): the same order of operations, but a
+  // record that cannot be placed, or whose instance's add_all() fails, is reported instead of
+  // thrown, so the records of other instances still go out. Returns one entry per input record:
+  // nullptr when it was added, else why not (a record of a failed batch stays "maybe added" and
+  // is removed by cleanup()). `pinned[i]`, when given and not empty, names the instance that
+  // must serve record i (IssueOptions::provider). Throws only InterruptedError (after which
+  // cleanup() removes what went out).
+  std::vector<std::exception_ptr> present_each(const std::vector<ChallengeRecord>& records,
+                                               const std::vector<std::string>& pinned = {});
 
   // One wait for every presented record (their effective names). Throws PropagationError on
   // timeout (naming every laggard), InterruptedError on a stop request.
@@ -101,6 +118,7 @@ class RecordPublisher {
   RecordJournal& journal_;
   std::vector<PlacedRecord> placed_;
   bool cleaned_ = false;  // cleanup() ran since the last present()
+  PlacedRecord place(const ChallengeRecord& record, const std::string& pinned);
 };
 
 // What a stale-journal sweep did.

@@ -15,6 +15,7 @@
 //   eab_kid = ""                  # the MAC key is never stored here: it stays in dns01.toml
 //   deploy_hooks = ["systemctl reload nginx"]
 //   config = "/etc/dns01/dns01.toml"   # the config used at issuance (informational)
+//   provider = "internal"         # only when the lineage is pinned to one provider instance
 //   ari_window_start = "2026-12-01T00:00:00Z"   # written by `renew` (below)
 //   ari_window_end = "2026-12-03T00:00:00Z"
 //   ari_renewal_time = "2026-12-02T07:12:44Z"
@@ -34,6 +35,9 @@
 #include <string>
 #include <vector>
 
+#include "dns01/config.hpp"
+#include "dns01/flow/issue_options.hpp"
+#include "dns01/flow/issue_result.hpp"
 #include "dns01/storage.hpp"
 
 namespace dns01::flow {
@@ -51,11 +55,19 @@ struct RenewalConfig {
   std::string eab_kid;
   std::vector<std::string> deploy_hooks;
   std::string config;     // path of the dns01.toml used at issuance, "" if none
+  std::string provider;   // IssueOptions::provider; written only when set
   // The ARI window seen by the last `renew` and the renewal time drawn in it (all or none).
   std::optional<std::chrono::system_clock::time_point> ari_window_start, ari_window_end, ari_renewal_time;
 };
 
 void save_renewal(const CertStore& store, const RenewalConfig& renewal);
 RenewalConfig load_renewal(const CertStore& store, const std::string& cert_name);
+
+// The IssueOptions a renewal of `renewal` uses (without replaces / dry_run / hooks of the run).
+IssueOptions issue_options_for(const Config& config, const RenewalConfig& renewal);
+// The reverse: what issue() stores for a lineage it just saved. The two live side by side so a
+// new option is carried both ways. `key_type` is the certificate key's actual type.
+RenewalConfig renewal_config_for(const Config& config, const IssueOptions& options,
+                                 const IssueResult& result, const std::string& key_type);
 
 }  // namespace dns01::flow
