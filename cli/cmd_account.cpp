@@ -1,6 +1,7 @@
 // `dns01 account show|update|rollover|deactivate`: the stored ACME account of a CA (certbot's
 // show_account / update_account / unregister, lego's accounts keyrollover). The account is the
-// one issue/renew use: accounts/<ca-id>/ of [storage] dir (flow/accounts.hpp).
+// one issue/renew use: accounts/<ca-id>/ of [storage] dir, signed with the key stored there or
+// with [acme] account_key when that is set (flow/accounts.hpp); the output says which.
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
@@ -36,6 +37,8 @@ struct AccountArgs {
 struct Session {
   std::string directory_url;
   fs::path dir;
+  flow::AccountKeySource key_source = flow::AccountKeySource::storage;
+  std::string key_origin;  // "[acme] account_key" or the stored key's path
   std::unique_ptr<HttpClient> http;
   std::unique_ptr<acme::AcmeClient> client;
 };
@@ -47,8 +50,13 @@ Session open(const AccountArgs& a, Context& ctx) {
   const std::string ca_bundle = a.ca_bundle.value_or(config.acme.ca_bundle);
   const CertStore store(config.storage.dir);
   s.dir = flow::account_dir(store, s.directory_url);
-  auto stored = flow::load_account(s.dir);
-  if (!stored || stored->url.empty())
+  s.key_source = flow::account_key_source(config.acme);
+  s.key_origin = flow::account_key_origin(s.dir, config.acme);
+  auto stored = flow::load_account(s.dir, config.acme);
+  // The configured key's account may exist at the CA with nothing stored yet (a fresh CI
+  // runner): it is looked up below, never created here.
+  const bool look_up = s.key_source == flow::AccountKeySource::config && stored && stored->url.empty();
+  if (!look_up && (!stored || stored->url.empty()))
     throw StorageError("find the ACME account",
                        fmt::format("no registered account for {} in {}", s.directory_url, s.dir.string()),
                        "`dns01 issue` creates it (with --agree-tos); --server names another CA");
@@ -60,14 +68,28 @@ Session open(const AccountArgs& a, Context& ctx) {
   acme::AcmeClientOptions options;
   options.directory_url = s.directory_url;
   s.client = std::make_unique<acme::AcmeClient>(*s.http, std::move(stored->key), options);
-  s.client->set_account_url(stored->url);
+  if (look_up) {
+    try {
+      s.client->find_account();
+    } catch (const AcmeError& e) {
+      if (!acme::is_problem(e.problem(), "accountDoesNotExist")) throw;
+      throw StorageError("find the ACME account",
+                         fmt::format("{} has no account for [acme] account_key", s.directory_url),
+                         "`dns01 issue` registers it (with --agree-tos); --server names another CA");
+    }
+  } else {
+    s.client->set_account_url(stored->url);
+  }
   return s;
 }
 
 nlohmann::json to_json(const Session& s, const acme::Account& a) {
+  const bool configured = s.key_source == flow::AccountKeySource::config;
   return {{"ok", true},           {"server", s.directory_url}, {"url", s.client->account_url()},
           {"status", a.status},   {"contact", a.contact},      {"thumbprint", s.client->thumbprint()},
-          {"directory", s.dir.string()}};
+          {"directory", s.dir.string()},
+          {"key_source", configured ? "config" : "storage"},
+          {"key", s.key_origin}};
 }
 
 void print(const Session& s, const acme::Account& a, Context& ctx) {
@@ -75,10 +97,13 @@ void print(const Session& s, const acme::Account& a, Context& ctx) {
     std::puts(to_json(s, a).dump().c_str());
     return;
   }
-  std::printf("Account URL: %s\nStatus: %s\nContact: %s\nKey thumbprint: %s\nCA: %s\nStored in: %s\n",
+  const std::string key = s.key_source == flow::AccountKeySource::config
+                              ? "[acme] account_key (configuration; not stored)"
+                              : s.key_origin;
+  std::printf("Account URL: %s\nStatus: %s\nContact: %s\nKey: %s\nKey thumbprint: %s\nCA: %s\nStored in: %s\n",
               s.client->account_url().c_str(), a.status.c_str(),
               a.contact.empty() ? "(none)" : fmt::format("{}", fmt::join(a.contact, ", ")).c_str(),
-              s.client->thumbprint().c_str(), s.directory_url.c_str(), s.dir.c_str());
+              key.c_str(), s.client->thumbprint().c_str(), s.directory_url.c_str(), s.dir.c_str());
 }
 
 int run_show(const AccountArgs& a, Context& ctx) {
@@ -110,6 +135,12 @@ int run_update(const AccountArgs& a, Context& ctx) {
 }
 
 int run_rollover(const AccountArgs& a, Context& ctx) {
+  if (flow::account_key_source(ctx.config().acme) == flow::AccountKeySource::config)
+    // The new key would have to be written where the secret lives, which dns01 does not own.
+    throw UsageError("account", "roll over the account key",
+                     "the account key comes from [acme] account_key, which dns01 does not store",
+                     "roll it over with a tool that writes your secret store, or remove account_key "
+                     "to roll over a key stored under [storage] dir");
   Session s = open(a, ctx);
   const fs::path key_file = s.dir / "private_key.pem";
   const fs::path next_file = s.dir / "private_key.pem.next";
@@ -150,9 +181,11 @@ int run_deactivate(const AccountArgs& a, Context& ctx) {
                      "can neither order nor revoke any more");
   Session s = open(a, ctx);
   const acme::Account gone = s.client->deactivate_account();
-  // Forget it locally, so the next `issue` registers a new account instead of failing.
+  // Forget it locally, so the next `issue` registers a new account instead of failing. A stored
+  // key that did not sign (account_key is set) belongs to another account and stays.
   std::error_code ec;
-  for (const char* f : {"account.json", "private_key.pem"}) fs::remove(s.dir / f, ec);
+  fs::remove(s.dir / "account.json", ec);
+  if (s.key_source == flow::AccountKeySource::storage) fs::remove(s.dir / "private_key.pem", ec);
   Logger::global().info("account", "{} deactivated; its local files were removed", s.client->account_url());
   print(s, gone, ctx);
   return 0;

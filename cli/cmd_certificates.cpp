@@ -1,5 +1,7 @@
 // `dns01 certificates`: the lineages under [storage] dir, like `certbot certificates`. Reads
 // files only; a lineage that cannot be read is reported after the others, never fatal.
+// `--check` judges them like a monitoring plugin instead (flow/expiry_check.hpp): one status
+// line, exit 0/1/2/3, and every failure of its own (configuration, options) is UNKNOWN (3).
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
@@ -10,11 +12,14 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "commands.hpp"
 #include "dns01/acme/documents.hpp"
 #include "dns01/error.hpp"
+#include "dns01/json.hpp"
 #include "dns01/flow/certinfo.hpp"
+#include "dns01/flow/expiry_check.hpp"
 #include "dns01/flow/renewal.hpp"
 #include "dns01/log.hpp"
 #include "dns01/storage.hpp"
@@ -26,6 +31,8 @@ using Clock = std::chrono::system_clock;
 
 struct CertificatesArgs {
   std::string cert_name;
+  bool check = false;
+  std::string warning = "21d", critical = "7d";
 };
 
 struct Listed {
@@ -76,8 +83,12 @@ nlohmann::json to_json(const Listed& l, Clock::time_point now) {
                      {"privkey", l.paths.privkey.string()}}}};
 }
 
-int run_certificates(const CertificatesArgs& args, Context& ctx) {
-  const CertStore store(ctx.config().storage.dir);
+struct Listing {
+  std::vector<Listed> listed;
+  std::vector<Broken> broken;
+};
+
+Listing list(const CertificatesArgs& args, const CertStore& store) {
   std::vector<std::string> names;
   if (!args.cert_name.empty()) {
     CertStore::check_name(args.cert_name);
@@ -91,8 +102,9 @@ int run_certificates(const CertificatesArgs& args, Context& ctx) {
     names = store.lineages();
   }
 
-  std::vector<Listed> listed;
-  std::vector<Broken> broken;
+  Listing out;
+  auto& listed = out.listed;
+  auto& broken = out.broken;
   for (const auto& name : names) {
     try {
       auto paths = store.current(name);
@@ -110,7 +122,67 @@ int run_certificates(const CertificatesArgs& args, Context& ctx) {
       broken.push_back({name, Redactor::global().apply(e.what())});
     }
   }
+  return out;
+}
 
+int run_check(const CertificatesArgs& args, Context& ctx) {
+  nlohmann::json error;
+  flow::ExpiryCheck check;
+  Listing l;
+  const auto now = Clock::now();
+  try {
+    flow::ExpiryThresholds t;
+    t.warning = flow::parse_threshold(args.warning, "--warning");
+    t.critical = flow::parse_threshold(args.critical, "--critical");
+    if (t.warning < t.critical)
+      throw UsageError("certificates", "read --warning", fmt::format("--warning {} is shorter than --critical {}",
+                                                                     args.warning, args.critical),
+                       "the warning comes first: give --warning a longer span than --critical");
+    const CertStore store(ctx.config().storage.dir);
+    l = list(args, store);
+    std::vector<flow::CertExpiry> certs;
+    std::vector<flow::UnreadableCert> unreadable;
+    for (const auto& c : l.listed) certs.push_back({c.paths.name, c.info.not_after});
+    for (const auto& b : l.broken) unreadable.push_back({b.name, b.error});
+    check = flow::check_expiry(certs, unreadable, t, now, store.dir().string());
+  } catch (const Error& e) {
+    // A monitoring system reads one line and the exit code: its own failure is UNKNOWN, not
+    // dns01's usual exit code for the category (3 happens to be UNKNOWN; 8 would be nonsense).
+    print_error(e);
+    error = json::error_json(e);
+    check = {};
+    check.state = flow::CheckState::unknown;
+    check.status_line = flow::unknown_status_line(sanitize_text(Redactor::global().apply(e.what())));
+  }
+  if (ctx.global.json) {
+    nlohmann::json certs = nlohmann::json::array();
+    for (std::size_t i = 0; i < l.listed.size() && i < check.certs.size(); ++i) {
+      nlohmann::json j = to_json(l.listed[i], now);
+      j["check_state"] = flow::check_state_name(check.certs[i].state);
+      certs.push_back(std::move(j));
+    }
+    nlohmann::json bad = nlohmann::json::array();
+    for (const auto& b : l.broken) bad.push_back({{"cert_name", b.name}, {"error", b.error}});
+    nlohmann::json out = {{"ok", check.state == flow::CheckState::ok},
+                          {"check", {{"status", flow::check_state_name(check.state)},
+                                     {"exit_code", flow::check_exit_code(check.state)},
+                                     {"summary", check.status_line}}},
+                          {"certificates", certs},
+                          {"broken", bad}};
+    if (!error.is_null()) out["error"] = error;
+    std::puts(out.dump().c_str());
+  } else {
+    std::puts(check.status_line.c_str());
+  }
+  return flow::check_exit_code(check.state);
+}
+
+int run_certificates(const CertificatesArgs& args, Context& ctx) {
+  if (args.check) return run_check(args, ctx);
+  const CertStore store(ctx.config().storage.dir);
+  const Listing listing = list(args, store);
+  const auto& listed = listing.listed;
+  const auto& broken = listing.broken;
   const auto now = Clock::now();
   if (ctx.global.json) {
     nlohmann::json certs = nlohmann::json::array(), bad = nlohmann::json::array();
@@ -146,8 +218,18 @@ void register_certificates(CLI::App& app, Context& ctx) {
   auto* cmd = app.add_subcommand(
       "certificates",
       "List the stored certificates: name, serial, key type, domains, expiry, paths (like "
-      "`certbot certificates`); contacts nobody");
+      "`certbot certificates`); contacts nobody. --check: a monitoring-plugin verdict on expiry");
   cmd->add_option("--cert-name", args->cert_name, "Only this certificate (lineage name)");
+  auto* check = cmd->add_flag("--check", args->check,
+                "Monitoring-plugin mode (Nagios, Icinga): one status line; exit 0 OK, 1 WARNING, "
+                "2 CRITICAL (expired or within --critical), 3 UNKNOWN (unreadable certificate, none "
+                "stored, or a failure of the check)");
+  cmd->add_option("--warning", args->warning, "With --check: WARNING when a certificate expires within this (default 21d)")
+      ->type_name("SPAN")
+      ->needs(check);
+  cmd->add_option("--critical", args->critical, "With --check: CRITICAL when a certificate expires within this (default 7d)")
+      ->type_name("SPAN")
+      ->needs(check);
   cmd->callback([args, &ctx] { ctx.run = [args, &ctx] { return run_certificates(*args, ctx); }; });
 }
 

@@ -1,12 +1,15 @@
 // dns01 entry point: builds the CLI11 app from the cmd_<verb>.cpp files, and holds the one
-// try/catch that maps error categories to the documented exit codes (docs/cli.md).
+// try/catch that maps error categories to the documented exit codes (docs/cli.md). After the
+// verb, whatever its outcome, after_run writes the metrics file and runs the failure hook.
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <exception>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -65,12 +68,23 @@ int main(int argc, char** argv) {
   app.add_flag("--syslog-prefix", g.syslog_prefix,
                "Start stderr lines with a syslog priority (<3> error .. <7> debug) for journald; "
                "automatic when stderr is the journal ($JOURNAL_STREAM)");
+  app.add_option("--metrics-file", g.metrics_file,
+                 "Write the Prometheus textfile-collector file PATH when issue, renew, apply or "
+                 "certificates finish, also after a failure (docs/monitoring.md)")
+      ->type_name("PATH")
+      ->envname("DNS01_METRICS_FILE");
+  app.add_option("--failure-hook", g.failure_hook,
+                 "Shell command run when issue, renew or apply fail; gets DNS01_COMMAND, "
+                 "DNS01_EXIT_CODE, DNS01_ERROR_CATEGORY, DNS01_ERROR, DNS01_FAILED_LINEAGES")
+      ->type_name("CMD")
+      ->envname("DNS01_FAILURE_HOOK");
 
   dns01::cli::register_config(app, ctx);
   dns01::cli::register_check(app, ctx);
   dns01::cli::register_providers(app, ctx);
   dns01::cli::register_issue(app, ctx);
   dns01::cli::register_renew(app, ctx);
+  dns01::cli::register_apply(app, ctx);
   dns01::cli::register_revoke(app, ctx);
   dns01::cli::register_certificates(app, ctx);
   dns01::cli::register_delete(app, ctx);
@@ -80,7 +94,12 @@ int main(int argc, char** argv) {
   dns01::cli::register_present(app, ctx);
   dns01::cli::register_certbot(app, ctx);
   dns01::cli::register_serve_httpreq(app, ctx);
+  dns01::cli::register_completion(app, ctx);  // hidden: `dns01 completion bash|zsh`
 
+  const auto started = std::chrono::system_clock::now();
+  dns01::cli::FinishedRun finished;
+  finished.started = started;
+  std::optional<dns01::Error> failure;
   try {
     try {
       // An unknown verb gets "unknown command 'isue' (did you mean 'issue'?)", `help [verb]`
@@ -94,14 +113,19 @@ int main(int argc, char** argv) {
       return code == 0 ? 0 : dns01::exit_code(dns01::ErrorCategory::usage);
     }
     dns01::cli::apply_log_options(g, nullptr);
-    return ctx.run ? ctx.run() : 0;
+    if (auto selected = app.get_subcommands(); !selected.empty()) finished.verb = selected.front()->get_name();
+    finished.exit_code = ctx.run ? ctx.run() : 0;
   } catch (const dns01::Error& e) {
     report(e, g.json);
-    return dns01::exit_code(e.category());
+    failure = e;
+    finished.exit_code = dns01::exit_code(e.category());
   } catch (const std::exception& e) {
-    report(dns01::Error(dns01::ErrorCategory::internal, "dns01", "unexpected failure", e.what(),
-                        "this is a bug; please report it with -vv output"),
-           g.json);
-    return dns01::exit_code(dns01::ErrorCategory::internal);
+    failure = dns01::Error(dns01::ErrorCategory::internal, "dns01", "unexpected failure", e.what(),
+                           "this is a bug; please report it with -vv output");
+    report(*failure, g.json);
+    finished.exit_code = dns01::exit_code(dns01::ErrorCategory::internal);
   }
+  finished.error = failure ? &*failure : nullptr;
+  dns01::cli::after_run(ctx, finished);
+  return finished.exit_code;
 }

@@ -2,6 +2,8 @@
 #include "dns01/flow/accounts.hpp"
 
 #include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -11,6 +13,7 @@
 
 #include "dns01/acme/jws.hpp"
 #include "dns01/log.hpp"
+#include "dns01/raii.hpp"
 
 namespace dns01::flow {
 
@@ -120,7 +123,64 @@ void recover(acme::AcmeClient& client, const fs::path& dir, const AccountRequest
   }
 }
 
+// Whether the client signs with <dir>/private_key.pem. Not so with the configured account_key:
+// then account.json of fresh storage means nothing, and the key's account is looked up first.
+bool signs_with_stored_key(const fs::path& dir, const acme::AcmeClient& client) {
+  std::error_code ec;
+  if (!fs::exists(key_file(dir), ec)) return false;
+  try {
+    return acme::jwk_thumbprint(load_key(dir)) == client.thumbprint();
+  } catch (const Error&) {
+    return false;  // a damaged stored key is not the one signing (load_or_create would have thrown)
+  }
+}
+
+acme::PrivateKey configured_key(const AcmeSettings& acme) {
+  constexpr const char* hint =
+      "give an unencrypted PEM private key (EC P-256/P-384 or RSA), e.g. account_key_file = "
+      "\"/etc/dns01/account.key\" or DNS01_ACME_ACCOUNT_KEY_FILE";
+  std::optional<acme::PrivateKey> key;
+  try {
+    key.emplace(acme::PrivateKey::from_pem(acme.account_key, "[acme] account_key"));
+  } catch (const Error& e) {
+    // The cause names the origin only, never the text (a secret).
+    throw ConfigError("read [acme] account_key", e.cause(), hint);
+  }
+  // A secret copied through CI variables can arrive altered yet parsable; a key whose public
+  // half does not match would only fail later as the CA's "JWS verification error".
+  EvpPkeyCtxPtr ctx{EVP_PKEY_CTX_new(key->get(), nullptr)};
+  const bool consistent = ctx && EVP_PKEY_check(ctx.get()) == 1;
+  ERR_clear_error();
+  if (!consistent)
+    throw ConfigError("read [acme] account_key", "the key is damaged (its public and private parts do not match)",
+                      hint);
+  return std::move(*key);
+}
+
 }  // namespace
+
+AccountKeySource account_key_source(const AcmeSettings& acme) {
+  return acme.account_key.empty() ? AccountKeySource::storage : AccountKeySource::config;
+}
+
+std::string account_key_origin(const fs::path& dir, const AcmeSettings& acme) {
+  return account_key_source(acme) == AccountKeySource::config ? "[acme] account_key"
+                                                               : key_file(dir).string();
+}
+
+acme::PrivateKey account_key(const fs::path& dir, const AcmeSettings& acme) {
+  if (account_key_source(acme) == AccountKeySource::storage) return load_or_create_account_key(dir);
+  return configured_key(acme);
+}
+
+std::optional<StoredAccount> load_account(const fs::path& dir, const AcmeSettings& acme) {
+  if (account_key_source(acme) == AccountKeySource::storage) return load_account(dir);
+  StoredAccount account{configured_key(acme), {}};
+  const Record r = read_record(dir);
+  // A record without thumbprint was written for the stored key, never for a configured one.
+  if (r.state == Record::ok && r.thumbprint == acme::jwk_thumbprint(account.key)) account.url = r.url;
+  return account;
+}
 
 std::string account_dir_name(const std::string& directory_url) {
   std::string_view rest = directory_url;
@@ -192,6 +252,21 @@ bool ensure_account(acme::AcmeClient& client, const fs::path& dir, const Account
   if (r.state == Record::ok && r.thumbprint == client.thumbprint()) {
     client.set_account_url(r.url);
     return false;
+  }
+  if (!signs_with_stored_key(dir, client)) {
+    // The configured key (fresh CI storage, or storage that held another key's account): its
+    // account at the CA is the one to use; registering would make a new account every run.
+    try {
+      const acme::Account found = client.find_account();
+      store_record(dir, client, found.contact);
+      log.info("account", "using the existing account {} of [acme] account_key", client.account_url());
+      return false;
+    } catch (const AcmeError& e) {
+      if (!acme::is_problem(e.problem(), "accountDoesNotExist")) throw;
+    }
+    log.info("account", "the CA has no account for [acme] account_key yet; registering one");
+    register_and_store(client, dir, request);
+    return true;
   }
   switch (r.state) {
     case Record::absent:

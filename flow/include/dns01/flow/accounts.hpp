@@ -13,8 +13,16 @@
 // repaired by asking the CA for the key's account (onlyReturnExisting), registering only when
 // the CA has none. A key that cannot be read is a StorageError that says how to recover.
 //
-// Errors: StorageError for unreadable/unwritable files; UsageError when the CA needs terms of
-// service agreed or EAB credentials; InterruptedError when a signal ends the wait for the lock.
+// Ephemeral runners (CI) give the key instead: [acme] account_key (a secret: account_key_file,
+// DNS01_ACME_ACCOUNT_KEY[_FILE]). That key signs instead of the stored one and is never written
+// into storage; account.json still records its account URL and thumbprint, and when there is
+// none (fresh storage) the key's existing account is found at the CA (onlyReturnExisting), so a
+// runner starting from nothing uses the same account every run. Only when the CA has no account
+// for the key is one registered (needs agree_tos, like any registration).
+//
+// Errors: StorageError for unreadable/unwritable files; ConfigError for an [acme] account_key
+// that is no usable key; UsageError when the CA needs terms of service agreed or EAB
+// credentials; InterruptedError when a signal ends the wait for the lock.
 // Thread-safety: callers hold the lineage lock; the account lock serializes processes.
 #include <chrono>
 #include <filesystem>
@@ -22,6 +30,7 @@
 #include <string>
 
 #include "dns01/acme/client.hpp"
+#include "dns01/config.hpp"
 #include "dns01/storage.hpp"
 
 namespace dns01::flow {
@@ -30,6 +39,12 @@ namespace dns01::flow {
 std::string account_dir_name(const std::string& directory_url);
 std::filesystem::path account_dir(const CertStore& store, const std::string& directory_url);
 
+// Where the account key of a run comes from.
+enum class AccountKeySource { storage, config };
+AccountKeySource account_key_source(const AcmeSettings& acme);
+// "[acme] account_key" or "<dir>/private_key.pem", for messages and `dns01 account`.
+std::string account_key_origin(const std::filesystem::path& dir, const AcmeSettings& acme);
+
 struct StoredAccount {
   acme::PrivateKey key;
   std::string url;  // "" when the key exists but registration never completed
@@ -37,6 +52,9 @@ struct StoredAccount {
 // nullopt when no key is stored there; url is "" when account.json is missing, damaged or
 // belongs to another key (a warning says so).
 std::optional<StoredAccount> load_account(const std::filesystem::path& dir);
+// The same with [acme] account_key taken into account: with it set, never nullopt (the key is the
+// configured one; url is account.json's when that names this key's account, else "").
+std::optional<StoredAccount> load_account(const std::filesystem::path& dir, const AcmeSettings& acme);
 
 // Holds <dir>/.lock (creating `dir`); waits up to two minutes for another run's registration.
 class AccountLock {
@@ -49,6 +67,9 @@ class AccountLock {
 
 // The account key of `dir`, generated (ec256) and saved when there is none (write-once).
 acme::PrivateKey load_or_create_account_key(const std::filesystem::path& dir);
+// The key a run signs with: [acme] account_key when set (parsed, never stored; ConfigError when
+// it is no usable key), else load_or_create_account_key(dir). What issue/renew/apply call.
+acme::PrivateKey account_key(const std::filesystem::path& dir, const AcmeSettings& acme);
 
 struct AccountRequest {
   std::string email;  // "" = no contact
@@ -56,8 +77,10 @@ struct AccountRequest {
   std::string eab_kid, eab_hmac_key;
 };
 
-// Makes the client's account usable: the stored URL when there is one, else newAccount (then
-// account.json is written). Returns true when it registered.
+// Makes the client's account usable: the stored URL when account.json names the client key's
+// account; else, for a key that is not <dir>/private_key.pem (the configured account_key), the
+// key's account found at the CA; else newAccount. account.json is written whenever it changed.
+// Returns true when it registered.
 bool ensure_account(acme::AcmeClient& client, const std::filesystem::path& dir,
                     const AccountRequest& request);
 // Forgets the stored URL and registers again (when the CA no longer knows the account, e.g. a
