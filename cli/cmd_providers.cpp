@@ -118,7 +118,7 @@ void register_providers(CLI::App& app, Context& ctx) {
   auto* cmd = app.add_subcommand(
       "providers",
       "List the DNS provider modules found on the search path (DNS01_PROVIDER_PATH, the installed "
-      "module directory, the build tree), or show one provider's configuration keys");
+      "module directory, the build tree for a binary run from it), or show one provider's configuration keys");
   cmd->fallthrough();  // `dns01 providers --json` as well as `dns01 --json providers`
   cmd->add_option("code", args->code, "Show the keys of this provider (e.g. rfc2136)");
   cmd->add_flag("--check", args->check,

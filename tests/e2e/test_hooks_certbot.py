@@ -51,7 +51,7 @@ def certbot_log(workdir):
 def _client_installed():
     if not os.path.exists(peers.CERTBOT):
         pytest.fail('%s is missing: install the Debian packages certbot and '
-                    'python3-certbot-dns-rfc2136 (scripts/packages.txt)'
+                    'python3-certbot-dns-rfc2136 (scripts/packages-test.txt)'
                     % peers.CERTBOT)
 
 

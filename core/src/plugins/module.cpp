@@ -23,6 +23,24 @@ bool is_file(const fs::path& p) {
   return fs::is_regular_file(p, ec);
 }
 
+// True when this process's executable lies inside the build tree it was compiled in (build/cli/
+// dns01, the test programs). Only then is the build-tree module directory searched: an
+// installed dns01 must never load modules from the path it was once built under, which may be
+// world-writable (/tmp) and would let another user's .so run as root.
+bool running_from_build_tree() {
+  std::error_code ec;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (ec) return false;
+  // /proc/self/exe is fully resolved; resolve the build root the same way (it may be a symlink).
+  const fs::path root = fs::weakly_canonical(fs::path(kBuildRoot), ec);
+  if (ec || root.empty()) return false;
+  auto r = root.begin();
+  for (auto e = exe.begin(); r != root.end() && e != exe.end(); ++r, ++e) {
+    if (*r != *e) return false;  // element-wise: build-x is not inside build
+  }
+  return r == root.end();
+}
+
 }  // namespace
 
 std::vector<fs::path> provider_search_path(const Environment& env) {
@@ -37,7 +55,7 @@ std::vector<fs::path> provider_search_path(const Environment& env) {
     }
   }
   dirs.emplace_back(kInstalledProviderDir);
-  dirs.emplace_back(kBuildProviderDir);
+  if (running_from_build_tree()) dirs.emplace_back(kBuildProviderDir);
   return dirs;
 }
 

@@ -14,7 +14,7 @@ from apifake import BindBackend
 from fake_cloudflare import CloudflareFake, txt_value
 
 CloudFlare = pytest.importorskip(
-    'CloudFlare', reason='install the Debian package python3-cloudflare (scripts/packages.txt)')
+    'CloudFlare', reason='install the Debian package python3-cloudflare (scripts/packages-test.txt)')
 
 TOKEN = 'fake-token-0123456789'
 NAME = '_acme-challenge.example.test'

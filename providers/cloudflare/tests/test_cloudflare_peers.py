@@ -25,7 +25,7 @@ PEBBLE_ENV = {'PEBBLE_WFE_NONCEREJECT': '0', 'PEBBLE_AUTHZREUSE': '0'}  # see te
 def cf(sandbox_factory, tmp_path):
     if not os.path.exists('/usr/lib/python3/dist-packages/certbot_dns_cloudflare'):
         pytest.fail('install the Debian packages certbot and python3-certbot-dns-cloudflare '
-                    '(scripts/packages.txt)')
+                    '(scripts/packages-test.txt)')
     sb = sandbox_factory(pebble_env=PEBBLE_ENV)
     backend = BindBackend.from_sandbox(sb)
     fake = CloudflareFake(backend, zones=list(sb.zones), token=TOKEN,
