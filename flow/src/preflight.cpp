@@ -230,18 +230,17 @@ void check_instance(plugins::ProviderInstance& instance, const CanaryZone& zones
     auto source = update_source(instance, servers, zone);
     if (!source) throw PropagationError("find the update source", "no server known for " + zone);
     out.source = source->label();
-    std::optional<Canary> canary;
     {
-      provider::TxtRecord record{name, canary_value(), zones.routing, 0};
-      canary.emplace(instance, record);  // before add(): a failed add may still have written it
-      instance.add(record);
-      canary->added();
+      // Constructed before add(): a failed add may still have written it. Its scope ends right
+      // after the wait, so the canary is removed before the cost is measured.
+      Canary canary(instance, provider::TxtRecord{name, canary_value(), zones.routing, 0});
+      instance.add(canary.record());
+      canary.added();
+      Logger::global().info("preflight", "{}: canary written at {}, waiting for {}", instance.component(), name,
+                            out.source);
+      out.error = wait_for_canary(servers.transport(), *source, name, canary.record().value, timeout);
+      if (!out.error.empty()) out.error = instance.component() + ": " + out.error;
     }
-    Logger::global().info("preflight", "{}: canary written at {}, waiting for {}", instance.component(), name,
-                          out.source);
-    out.error = wait_for_canary(servers.transport(), *source, name, canary->record().value, timeout);
-    if (!out.error.empty()) out.error = instance.component() + ": " + out.error;
-    canary.reset();
   } catch (const InterruptedError&) {
     throw;
   } catch (const std::exception& e) {

@@ -367,3 +367,14 @@ def wait_for_stderr(proc, needle, timeout=30.0):
                                  % (needle, proc.returncode, seen.decode(errors='replace'), err, out))
         seen += chunk
     return seen.decode(errors='replace')
+
+
+def write_set(path, lineages):
+    """A certificate set for `dns01 apply`: one [[certificate]] table per (name, domains)."""
+    lines = []
+    for name, domains in lineages:
+        lines += ['[[certificate]]', 'name = %s' % json.dumps(name),
+                  'domains = [%s]' % ', '.join(json.dumps(d) for d in domains), '']
+    with open(path, 'w', encoding='utf-8') as f:
+        f.write('\n'.join(lines))
+    return str(path)

@@ -12,11 +12,10 @@ the secondary):
   "preflight" when it ran).
 """
 
-import json
 import os
 
 from issue_support import (EXIT, assert_clean, challenge_names, describe,  # noqa: F401
-                           issue_env, pebble_new_orders, sb)
+                           issue_env, pebble_new_orders, sb, write_set)
 
 WRONG_SECRET = 'd3Jvbmctc2VjcmV0LXdyb25nLXNlY3JldC13cm9uZzE='  # valid base64, not the key's
 
@@ -27,16 +26,6 @@ LINEAGES = [
     ('host-d', ['id.internal.test']),
 ]
 BAD = ('bad', ['eng.other.test'])
-
-
-def write_set(path, lineages):
-    lines = []
-    for name, domains in lineages:
-        lines += ['[[certificate]]', 'name = %s' % json.dumps(name),
-                  'domains = [%s]' % ', '.join(json.dumps(d) for d in domains), '']
-    with open(path, 'w', encoding='utf-8') as f:
-        f.write('\n'.join(lines))
-    return str(path)
 
 
 def with_refusing_provider(env):

@@ -13,7 +13,6 @@ The pre-flight's two failure modes are also proven on their own: a refused provi
 unreachable nameserver, each named in the error of exactly the lineages that need it.
 """
 
-import json
 import os
 import shutil
 import time
@@ -21,7 +20,7 @@ import time
 import pytest
 
 from issue_support import (EXIT, IssueEnv, assert_clean, challenge_names, describe,  # noqa: F401
-                           issue_env, sb)
+                           issue_env, sb, write_set)
 
 GOOD_ZONES = ('example.test', 'internal.test')
 BAD_ZONE = 'other.test'
@@ -56,16 +55,6 @@ def fleet(count=100):
             out.append(('host%d' % i, ['host%d.%s' % (i, zone)]))
     out.append(('refused', ['refused.%s' % BAD_ZONE]))
     return out
-
-
-def write_set(path, lineages):
-    lines = []
-    for name, domains in lineages:
-        lines += ['[[certificate]]', 'name = %s' % json.dumps(name),
-                  'domains = [%s]' % ', '.join(json.dumps(d) for d in domains), '']
-    with open(path, 'w', encoding='utf-8') as f:
-        f.write('\n'.join(lines))
-    return path
 
 
 def providers(env, refusing_secret_file):

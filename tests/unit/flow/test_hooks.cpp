@@ -1,7 +1,10 @@
 #include <catch2/catch.hpp>
 
+#include <fcntl.h>
 #include <signal.h>
+#include <unistd.h>
 
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -23,7 +26,30 @@ std::string slurp(const std::filesystem::path& p) {
 }  // namespace
 
 TEST_CASE("a hook that exits 0 succeeds, its output is logged not returned", "[flow]") {
-  CHECK(run_hook({"echo hello; echo oops >&2", "deploy", {}, std::chrono::seconds(10)}).empty());
+  // The logger writes to stderr: fd 2 goes to a file around the call, then comes back.
+  test::TempDir tmp;
+  const auto log_path = tmp / "stderr.log";
+  std::fflush(stderr);
+  const int saved = ::dup(2);
+  REQUIRE(saved >= 0);
+  const int file = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  REQUIRE(file >= 0);
+  ::dup2(file, 2);
+  ::close(file);
+  const auto level = Logger::global().level();
+  Logger::global().set_level(LogLevel::info);
+  const std::string error = run_hook({"echo hello; echo oops >&2", "deploy", {}, std::chrono::seconds(10)});
+  Logger::global().set_level(level);
+  std::fflush(stderr);
+  ::dup2(saved, 2);
+  ::close(saved);
+  CHECK(error.empty());
+  std::ifstream in(log_path);
+  std::stringstream logged;
+  logged << in.rdbuf();
+  INFO(logged.str());
+  CHECK(logged.str().find("hello") != std::string::npos);
+  CHECK(logged.str().find("oops") != std::string::npos);
 }
 
 TEST_CASE("a failing hook is reported, never thrown", "[flow]") {
